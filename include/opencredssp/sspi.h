@@ -1,0 +1,933 @@
+/*
+ * opencredssp/sspi.h - the SSPI C interface exported by opencredssp.
+ *
+ * On Windows this header includes the system <sspi.h> (SDK or mingw-w64) and
+ * adds the CredSSP definitions mingw-w64 lacks.  Elsewhere it defines the SSPI
+ * types with Windows' LLP64 layout (32-bit ULONG/LONG, 16-bit WCHAR, SecHandle
+ * of two ULONG_PTR), identical to WinPR 2.x on Linux, so that one program can
+ * call either provider's function table.  See docs/abi.md.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef OPENCREDSSP_SSPI_H
+#define OPENCREDSSP_SSPI_H
+
+#if defined(_WIN32)
+/* ------------------------------------------------------------------ Windows */
+#ifndef SECURITY_WIN32
+#define SECURITY_WIN32
+#endif
+#include <windows.h>
+#include <sspi.h>
+#include <schannel.h>
+#include <credssp.h>
+
+#else
+/* ------------------------------------------------------------ Linux / POSIX */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEC_ENTRY
+#define WINAPI
+
+typedef uint32_t ULONG, *PULONG;
+typedef int32_t LONG, *PLONG;
+typedef uint32_t DWORD;
+typedef uint16_t USHORT, WORD;
+typedef uint8_t UCHAR, BYTE, *PUCHAR;
+typedef uint8_t BOOLEAN;
+typedef int64_t LONGLONG;
+typedef uint64_t ULONGLONG;
+typedef uintptr_t ULONG_PTR;
+typedef uint16_t WCHAR;
+typedef char CHAR;
+typedef void *PVOID, *HANDLE;
+typedef char SEC_CHAR;
+typedef WCHAR SEC_WCHAR;
+typedef LONG SECURITY_STATUS;
+
+typedef union _LARGE_INTEGER {
+  struct {
+    DWORD LowPart;
+    LONG HighPart;
+  } u;
+  LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+typedef LARGE_INTEGER SECURITY_INTEGER, *PSECURITY_INTEGER;
+typedef SECURITY_INTEGER TimeStamp, *PTimeStamp;
+
+typedef struct _SecHandle {
+  ULONG_PTR dwLower;
+  ULONG_PTR dwUpper;
+} SecHandle, *PSecHandle;
+typedef SecHandle CredHandle, *PCredHandle;
+typedef SecHandle CtxtHandle, *PCtxtHandle;
+
+#define SecInvalidateHandle(x) \
+  ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((INT_PTR)-1))
+#define SecIsValidHandle(x)                                      \
+  ((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((INT_PTR)-1))) && \
+   (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((INT_PTR)-1))))
+typedef intptr_t INT_PTR;
+#define SEC_DELETED_HANDLE ((ULONG_PTR)(-2))
+
+/* ---- status codes (winerror.h) ---- */
+#define SEC_E_OK ((SECURITY_STATUS)0x00000000L)
+#define SEC_I_CONTINUE_NEEDED ((SECURITY_STATUS)0x00090312L)
+#define SEC_I_COMPLETE_NEEDED ((SECURITY_STATUS)0x00090313L)
+#define SEC_I_COMPLETE_AND_CONTINUE ((SECURITY_STATUS)0x00090314L)
+#define SEC_I_LOCAL_LOGON ((SECURITY_STATUS)0x00090315L)
+#define SEC_I_CONTEXT_EXPIRED ((SECURITY_STATUS)0x00090317L)
+#define SEC_I_INCOMPLETE_CREDENTIALS ((SECURITY_STATUS)0x00090320L)
+#define SEC_I_RENEGOTIATE ((SECURITY_STATUS)0x00090321L)
+#define SEC_I_NO_LSA_CONTEXT ((SECURITY_STATUS)0x00090323L)
+#define SEC_I_SIGNATURE_NEEDED ((SECURITY_STATUS)0x0009035CL)
+#define SEC_I_NO_RENEGOTIATION ((SECURITY_STATUS)0x00090360L)
+#define SEC_I_MESSAGE_FRAGMENT ((SECURITY_STATUS)0x00090364L)
+#define SEC_I_CONTINUE_NEEDED_MESSAGE_OK ((SECURITY_STATUS)0x00090366L)
+#define SEC_I_ASYNC_CALL_PENDING ((SECURITY_STATUS)0x00090368L)
+#define SEC_E_INSUFFICIENT_MEMORY ((SECURITY_STATUS)0x80090300L)
+#define SEC_E_INVALID_HANDLE ((SECURITY_STATUS)0x80090301L)
+#define SEC_E_UNSUPPORTED_FUNCTION ((SECURITY_STATUS)0x80090302L)
+#define SEC_E_TARGET_UNKNOWN ((SECURITY_STATUS)0x80090303L)
+#define SEC_E_INTERNAL_ERROR ((SECURITY_STATUS)0x80090304L)
+#define SEC_E_SECPKG_NOT_FOUND ((SECURITY_STATUS)0x80090305L)
+#define SEC_E_NOT_OWNER ((SECURITY_STATUS)0x80090306L)
+#define SEC_E_CANNOT_INSTALL ((SECURITY_STATUS)0x80090307L)
+#define SEC_E_INVALID_TOKEN ((SECURITY_STATUS)0x80090308L)
+#define SEC_E_CANNOT_PACK ((SECURITY_STATUS)0x80090309L)
+#define SEC_E_QOP_NOT_SUPPORTED ((SECURITY_STATUS)0x8009030AL)
+#define SEC_E_NO_IMPERSONATION ((SECURITY_STATUS)0x8009030BL)
+#define SEC_E_LOGON_DENIED ((SECURITY_STATUS)0x8009030CL)
+#define SEC_E_UNKNOWN_CREDENTIALS ((SECURITY_STATUS)0x8009030DL)
+#define SEC_E_NO_CREDENTIALS ((SECURITY_STATUS)0x8009030EL)
+#define SEC_E_MESSAGE_ALTERED ((SECURITY_STATUS)0x8009030FL)
+#define SEC_E_OUT_OF_SEQUENCE ((SECURITY_STATUS)0x80090310L)
+#define SEC_E_NO_AUTHENTICATING_AUTHORITY ((SECURITY_STATUS)0x80090311L)
+#define SEC_E_BAD_PKGID ((SECURITY_STATUS)0x80090316L)
+#define SEC_E_CONTEXT_EXPIRED ((SECURITY_STATUS)0x80090317L)
+#define SEC_E_INCOMPLETE_MESSAGE ((SECURITY_STATUS)0x80090318L)
+#define SEC_E_INCOMPLETE_CREDENTIALS ((SECURITY_STATUS)0x80090320L)
+#define SEC_E_BUFFER_TOO_SMALL ((SECURITY_STATUS)0x80090321L)
+#define SEC_E_WRONG_PRINCIPAL ((SECURITY_STATUS)0x80090322L)
+#define SEC_E_TIME_SKEW ((SECURITY_STATUS)0x80090324L)
+#define SEC_E_UNTRUSTED_ROOT ((SECURITY_STATUS)0x80090325L)
+#define SEC_E_ILLEGAL_MESSAGE ((SECURITY_STATUS)0x80090326L)
+#define SEC_E_CERT_UNKNOWN ((SECURITY_STATUS)0x80090327L)
+#define SEC_E_CERT_EXPIRED ((SECURITY_STATUS)0x80090328L)
+#define SEC_E_ENCRYPT_FAILURE ((SECURITY_STATUS)0x80090329L)
+#define SEC_E_DECRYPT_FAILURE ((SECURITY_STATUS)0x80090330L)
+#define SEC_E_ALGORITHM_MISMATCH ((SECURITY_STATUS)0x80090331L)
+#define SEC_E_SECURITY_QOS_FAILED ((SECURITY_STATUS)0x80090332L)
+#define SEC_E_UNFINISHED_CONTEXT_DELETED ((SECURITY_STATUS)0x80090333L)
+#define SEC_E_NO_TGT_REPLY ((SECURITY_STATUS)0x80090334L)
+#define SEC_E_NO_IP_ADDRESSES ((SECURITY_STATUS)0x80090335L)
+#define SEC_E_WRONG_CREDENTIAL_HANDLE ((SECURITY_STATUS)0x80090336L)
+#define SEC_E_CRYPTO_SYSTEM_INVALID ((SECURITY_STATUS)0x80090337L)
+#define SEC_E_MAX_REFERRALS_EXCEEDED ((SECURITY_STATUS)0x80090338L)
+#define SEC_E_MUST_BE_KDC ((SECURITY_STATUS)0x80090339L)
+#define SEC_E_STRONG_CRYPTO_NOT_SUPPORTED ((SECURITY_STATUS)0x8009033AL)
+#define SEC_E_TOO_MANY_PRINCIPALS ((SECURITY_STATUS)0x8009033BL)
+#define SEC_E_NO_PA_DATA ((SECURITY_STATUS)0x8009033CL)
+#define SEC_E_PKINIT_NAME_MISMATCH ((SECURITY_STATUS)0x8009033DL)
+#define SEC_E_SMARTCARD_LOGON_REQUIRED ((SECURITY_STATUS)0x8009033EL)
+#define SEC_E_SHUTDOWN_IN_PROGRESS ((SECURITY_STATUS)0x8009033FL)
+#define SEC_E_KDC_INVALID_REQUEST ((SECURITY_STATUS)0x80090340L)
+#define SEC_E_KDC_UNABLE_TO_REFER ((SECURITY_STATUS)0x80090341L)
+#define SEC_E_KDC_UNKNOWN_ETYPE ((SECURITY_STATUS)0x80090342L)
+#define SEC_E_UNSUPPORTED_PREAUTH ((SECURITY_STATUS)0x80090343L)
+#define SEC_E_DELEGATION_REQUIRED ((SECURITY_STATUS)0x80090345L)
+#define SEC_E_BAD_BINDINGS ((SECURITY_STATUS)0x80090346L)
+#define SEC_E_MULTIPLE_ACCOUNTS ((SECURITY_STATUS)0x80090347L)
+#define SEC_E_NO_KERB_KEY ((SECURITY_STATUS)0x80090348L)
+#define SEC_E_CERT_WRONG_USAGE ((SECURITY_STATUS)0x80090349L)
+#define SEC_E_DOWNGRADE_DETECTED ((SECURITY_STATUS)0x80090350L)
+#define SEC_E_SMARTCARD_CERT_REVOKED ((SECURITY_STATUS)0x80090351L)
+#define SEC_E_ISSUING_CA_UNTRUSTED ((SECURITY_STATUS)0x80090352L)
+#define SEC_E_REVOCATION_OFFLINE_C ((SECURITY_STATUS)0x80090353L)
+#define SEC_E_PKINIT_CLIENT_FAILURE ((SECURITY_STATUS)0x80090354L)
+#define SEC_E_SMARTCARD_CERT_EXPIRED ((SECURITY_STATUS)0x80090355L)
+#define SEC_E_NO_S4U_PROT_SUPPORT ((SECURITY_STATUS)0x80090356L)
+#define SEC_E_CROSSREALM_DELEGATION_FAILURE ((SECURITY_STATUS)0x80090357L)
+#define SEC_E_REVOCATION_OFFLINE_KDC ((SECURITY_STATUS)0x80090358L)
+#define SEC_E_ISSUING_CA_UNTRUSTED_KDC ((SECURITY_STATUS)0x80090359L)
+#define SEC_E_KDC_CERT_EXPIRED ((SECURITY_STATUS)0x8009035AL)
+#define SEC_E_KDC_CERT_REVOKED ((SECURITY_STATUS)0x8009035BL)
+#define SEC_E_INVALID_PARAMETER ((SECURITY_STATUS)0x8009035DL)
+#define SEC_E_DELEGATION_POLICY ((SECURITY_STATUS)0x8009035EL)
+#define SEC_E_POLICY_NLTM_ONLY ((SECURITY_STATUS)0x8009035FL)
+#define SEC_E_NO_CONTEXT ((SECURITY_STATUS)0x80090361L)
+#define SEC_E_PKU2U_CERT_FAILURE ((SECURITY_STATUS)0x80090362L)
+#define SEC_E_MUTUAL_AUTH_FAILED ((SECURITY_STATUS)0x80090363L)
+#define SEC_E_ONLY_HTTPS_ALLOWED ((SECURITY_STATUS)0x80090365L)
+#define SEC_E_APPLICATION_PROTOCOL_MISMATCH ((SECURITY_STATUS)0x80090367L)
+#define SEC_E_INSUFFICIENT_BUFFERS ((SECURITY_STATUS)0x8009036BL)
+#define SEC_E_NOT_SUPPORTED SEC_E_UNSUPPORTED_FUNCTION
+#define SEC_E_NO_SPM SEC_E_INTERNAL_ERROR
+
+/* ---- buffers ---- */
+typedef struct _SecBuffer {
+  ULONG cbBuffer;
+  ULONG BufferType;
+  void *pvBuffer;
+} SecBuffer, *PSecBuffer;
+
+typedef struct _SecBufferDesc {
+  ULONG ulVersion;
+  ULONG cBuffers;
+  PSecBuffer pBuffers;
+} SecBufferDesc, *PSecBufferDesc;
+
+#define SECBUFFER_VERSION 0
+#define SECBUFFER_EMPTY 0
+#define SECBUFFER_DATA 1
+#define SECBUFFER_TOKEN 2
+#define SECBUFFER_PKG_PARAMS 3
+#define SECBUFFER_MISSING 4
+#define SECBUFFER_EXTRA 5
+#define SECBUFFER_STREAM_TRAILER 6
+#define SECBUFFER_STREAM_HEADER 7
+#define SECBUFFER_NEGOTIATION_INFO 8
+#define SECBUFFER_PADDING 9
+#define SECBUFFER_STREAM 10
+#define SECBUFFER_MECHLIST 11
+#define SECBUFFER_MECHLIST_SIGNATURE 12
+#define SECBUFFER_TARGET 13
+#define SECBUFFER_CHANNEL_BINDINGS 14
+#define SECBUFFER_CHANGE_PASS_RESPONSE 15
+#define SECBUFFER_TARGET_HOST 16
+#define SECBUFFER_ALERT 17
+#define SECBUFFER_APPLICATION_PROTOCOLS 18
+#define SECBUFFER_ATTRMASK 0xF0000000
+#define SECBUFFER_READONLY 0x80000000
+#define SECBUFFER_READONLY_WITH_CHECKSUM 0x10000000
+#define SECBUFFER_RESERVED 0x60000000
+
+typedef struct _SEC_CHANNEL_BINDINGS {
+  ULONG dwInitiatorAddrType;
+  ULONG cbInitiatorLength;
+  ULONG dwInitiatorOffset;
+  ULONG dwAcceptorAddrType;
+  ULONG cbAcceptorLength;
+  ULONG dwAcceptorOffset;
+  ULONG cbApplicationDataLength;
+  ULONG dwApplicationDataOffset;
+} SEC_CHANNEL_BINDINGS, *PSEC_CHANNEL_BINDINGS;
+
+/* ---- package information ---- */
+typedef struct _SecPkgInfoW {
+  ULONG fCapabilities;
+  USHORT wVersion;
+  USHORT wRPCID;
+  ULONG cbMaxToken;
+  SEC_WCHAR *Name;
+  SEC_WCHAR *Comment;
+} SecPkgInfoW, *PSecPkgInfoW;
+
+typedef struct _SecPkgInfoA {
+  ULONG fCapabilities;
+  USHORT wVersion;
+  USHORT wRPCID;
+  ULONG cbMaxToken;
+  SEC_CHAR *Name;
+  SEC_CHAR *Comment;
+} SecPkgInfoA, *PSecPkgInfoA;
+
+#define SECPKG_FLAG_INTEGRITY 0x00000001
+#define SECPKG_FLAG_PRIVACY 0x00000002
+#define SECPKG_FLAG_TOKEN_ONLY 0x00000004
+#define SECPKG_FLAG_DATAGRAM 0x00000008
+#define SECPKG_FLAG_CONNECTION 0x00000010
+#define SECPKG_FLAG_MULTI_REQUIRED 0x00000020
+#define SECPKG_FLAG_CLIENT_ONLY 0x00000040
+#define SECPKG_FLAG_EXTENDED_ERROR 0x00000080
+#define SECPKG_FLAG_IMPERSONATION 0x00000100
+#define SECPKG_FLAG_ACCEPT_WIN32_NAME 0x00000200
+#define SECPKG_FLAG_STREAM 0x00000400
+#define SECPKG_FLAG_NEGOTIABLE 0x00000800
+#define SECPKG_FLAG_GSS_COMPATIBLE 0x00001000
+#define SECPKG_FLAG_LOGON 0x00002000
+#define SECPKG_FLAG_ASCII_BUFFERS 0x00004000
+#define SECPKG_FLAG_FRAGMENT 0x00008000
+#define SECPKG_FLAG_MUTUAL_AUTH 0x00010000
+#define SECPKG_FLAG_DELEGATION 0x00020000
+#define SECPKG_FLAG_READONLY_WITH_CHECKSUM 0x00040000
+#define SECPKG_FLAG_RESTRICTED_TOKENS 0x00080000
+#define SECPKG_FLAG_NEGO_EXTENDER 0x00100000
+#define SECPKG_FLAG_NEGOTIABLE2 0x00200000
+#define SECPKG_FLAG_APPCONTAINER_PASSTHROUGH 0x00400000
+#define SECPKG_FLAG_APPCONTAINER_CHECKS 0x00800000
+#define SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED 0x01000000
+#define SECPKG_FLAG_APPLY_LOOPBACK 0x02000000
+
+#define SECPKG_ID_NONE 0xFFFF
+
+#define RPC_C_AUTHN_NONE 0
+#define RPC_C_AUTHN_GSS_NEGOTIATE 9
+#define RPC_C_AUTHN_WINNT 10
+#define RPC_C_AUTHN_GSS_SCHANNEL 14
+#define RPC_C_AUTHN_GSS_KERBEROS 16
+
+/* ---- credential use, data representation, QOP ---- */
+#define SECPKG_CRED_INBOUND 0x00000001
+#define SECPKG_CRED_OUTBOUND 0x00000002
+#define SECPKG_CRED_BOTH 0x00000003
+#define SECPKG_CRED_DEFAULT 0x00000004
+#define SECPKG_CRED_RESERVED 0xF0000000
+#define SECPKG_CRED_AUTOLOGON_RESTRICTED 0x00000010
+#define SECPKG_CRED_PROCESS_POLICY_ONLY 0x00000020
+
+#define SECPKG_CRED_ATTR_NAMES 1
+#define SECPKG_CRED_ATTR_SSI_PROVIDER 2
+#define SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS 3
+#define SECPKG_CRED_ATTR_CERT 4
+
+#define SECURITY_NATIVE_DREP 0x00000010
+#define SECURITY_NETWORK_DREP 0x00000000
+
+#define SECQOP_WRAP_NO_ENCRYPT 0x80000001
+#define SECQOP_WRAP_OOB_DATA 0x40000000
+
+#define SECPKG_CONTEXT_EXPORT_RESET_NEW 0x00000001
+#define SECPKG_CONTEXT_EXPORT_DELETE_OLD 0x00000002
+#define SECPKG_CONTEXT_EXPORT_TO_KERNEL 0x00000004
+
+/* ---- context requirement and return flags ---- */
+#define ISC_REQ_DELEGATE 0x00000001
+#define ISC_REQ_MUTUAL_AUTH 0x00000002
+#define ISC_REQ_REPLAY_DETECT 0x00000004
+#define ISC_REQ_SEQUENCE_DETECT 0x00000008
+#define ISC_REQ_CONFIDENTIALITY 0x00000010
+#define ISC_REQ_USE_SESSION_KEY 0x00000020
+#define ISC_REQ_PROMPT_FOR_CREDS 0x00000040
+#define ISC_REQ_USE_SUPPLIED_CREDS 0x00000080
+#define ISC_REQ_ALLOCATE_MEMORY 0x00000100
+#define ISC_REQ_USE_DCE_STYLE 0x00000200
+#define ISC_REQ_DATAGRAM 0x00000400
+#define ISC_REQ_CONNECTION 0x00000800
+#define ISC_REQ_CALL_LEVEL 0x00001000
+#define ISC_REQ_FRAGMENT_SUPPLIED 0x00002000
+#define ISC_REQ_EXTENDED_ERROR 0x00004000
+#define ISC_REQ_STREAM 0x00008000
+#define ISC_REQ_INTEGRITY 0x00010000
+#define ISC_REQ_IDENTIFY 0x00020000
+#define ISC_REQ_NULL_SESSION 0x00040000
+#define ISC_REQ_MANUAL_CRED_VALIDATION 0x00080000
+#define ISC_REQ_RESERVED1 0x00100000
+#define ISC_REQ_FRAGMENT_TO_FIT 0x00200000
+#define ISC_REQ_FORWARD_CREDENTIALS 0x00400000
+#define ISC_REQ_NO_INTEGRITY 0x00800000
+#define ISC_REQ_USE_HTTP_STYLE 0x01000000
+#define ISC_REQ_UNVERIFIED_TARGET_NAME 0x20000000
+#define ISC_REQ_CONFIDENTIALITY_ONLY 0x40000000
+
+#define ISC_RET_DELEGATE 0x00000001
+#define ISC_RET_MUTUAL_AUTH 0x00000002
+#define ISC_RET_REPLAY_DETECT 0x00000004
+#define ISC_RET_SEQUENCE_DETECT 0x00000008
+#define ISC_RET_CONFIDENTIALITY 0x00000010
+#define ISC_RET_USE_SESSION_KEY 0x00000020
+#define ISC_RET_USED_COLLECTED_CREDS 0x00000040
+#define ISC_RET_USED_SUPPLIED_CREDS 0x00000080
+#define ISC_RET_ALLOCATED_MEMORY 0x00000100
+#define ISC_RET_USED_DCE_STYLE 0x00000200
+#define ISC_RET_DATAGRAM 0x00000400
+#define ISC_RET_CONNECTION 0x00000800
+#define ISC_RET_INTERMEDIATE_RETURN 0x00001000
+#define ISC_RET_CALL_LEVEL 0x00002000
+#define ISC_RET_EXTENDED_ERROR 0x00004000
+#define ISC_RET_STREAM 0x00008000
+#define ISC_RET_INTEGRITY 0x00010000
+#define ISC_RET_IDENTIFY 0x00020000
+#define ISC_RET_NULL_SESSION 0x00040000
+#define ISC_RET_MANUAL_CRED_VALIDATION 0x00080000
+#define ISC_RET_RESERVED1 0x00100000
+#define ISC_RET_FRAGMENT_ONLY 0x00200000
+#define ISC_RET_FORWARD_CREDENTIALS 0x00400000
+#define ISC_RET_USED_HTTP_STYLE 0x01000000
+#define ISC_RET_NO_ADDITIONAL_TOKEN 0x02000000
+#define ISC_RET_REAUTHENTICATION 0x08000000
+#define ISC_RET_CONFIDENTIALITY_ONLY 0x40000000
+
+#define ASC_REQ_DELEGATE 0x00000001
+#define ASC_REQ_MUTUAL_AUTH 0x00000002
+#define ASC_REQ_REPLAY_DETECT 0x00000004
+#define ASC_REQ_SEQUENCE_DETECT 0x00000008
+#define ASC_REQ_CONFIDENTIALITY 0x00000010
+#define ASC_REQ_USE_SESSION_KEY 0x00000020
+#define ASC_REQ_SESSION_TICKET 0x00000040
+#define ASC_REQ_ALLOCATE_MEMORY 0x00000100
+#define ASC_REQ_USE_DCE_STYLE 0x00000200
+#define ASC_REQ_DATAGRAM 0x00000400
+#define ASC_REQ_CONNECTION 0x00000800
+#define ASC_REQ_CALL_LEVEL 0x00001000
+#define ASC_REQ_FRAGMENT_SUPPLIED 0x00002000
+#define ASC_REQ_EXTENDED_ERROR 0x00008000
+#define ASC_REQ_STREAM 0x00010000
+#define ASC_REQ_INTEGRITY 0x00020000
+#define ASC_REQ_LICENSING 0x00040000
+#define ASC_REQ_IDENTIFY 0x00080000
+#define ASC_REQ_ALLOW_NULL_SESSION 0x00100000
+#define ASC_REQ_ALLOW_NON_USER_LOGONS 0x00200000
+#define ASC_REQ_ALLOW_CONTEXT_REPLAY 0x00400000
+#define ASC_REQ_FRAGMENT_TO_FIT 0x00800000
+#define ASC_REQ_NO_TOKEN 0x01000000
+#define ASC_REQ_PROXY_BINDINGS 0x04000000
+#define ASC_REQ_ALLOW_MISSING_BINDINGS 0x10000000
+
+#define ASC_RET_DELEGATE 0x00000001
+#define ASC_RET_MUTUAL_AUTH 0x00000002
+#define ASC_RET_REPLAY_DETECT 0x00000004
+#define ASC_RET_SEQUENCE_DETECT 0x00000008
+#define ASC_RET_CONFIDENTIALITY 0x00000010
+#define ASC_RET_USE_SESSION_KEY 0x00000020
+#define ASC_RET_SESSION_TICKET 0x00000040
+#define ASC_RET_ALLOCATED_MEMORY 0x00000100
+#define ASC_RET_USED_DCE_STYLE 0x00000200
+#define ASC_RET_DATAGRAM 0x00000400
+#define ASC_RET_CONNECTION 0x00000800
+#define ASC_RET_CALL_LEVEL 0x00002000
+#define ASC_RET_THIRD_LEG_FAILED 0x00004000
+#define ASC_RET_EXTENDED_ERROR 0x00008000
+#define ASC_RET_STREAM 0x00010000
+#define ASC_RET_INTEGRITY 0x00020000
+#define ASC_RET_LICENSING 0x00040000
+#define ASC_RET_IDENTIFY 0x00080000
+#define ASC_RET_NULL_SESSION 0x00100000
+#define ASC_RET_ALLOW_NON_USER_LOGONS 0x00200000
+#define ASC_RET_ALLOW_CONTEXT_REPLAY 0x00400000
+#define ASC_RET_FRAGMENT_ONLY 0x00800000
+#define ASC_RET_NO_TOKEN 0x01000000
+#define ASC_RET_NO_ADDITIONAL_TOKEN 0x02000000
+
+/* ---- context attributes ---- */
+#define SECPKG_ATTR_SIZES 0
+#define SECPKG_ATTR_NAMES 1
+#define SECPKG_ATTR_LIFESPAN 2
+#define SECPKG_ATTR_DCE_INFO 3
+#define SECPKG_ATTR_STREAM_SIZES 4
+#define SECPKG_ATTR_KEY_INFO 5
+#define SECPKG_ATTR_AUTHORITY 6
+#define SECPKG_ATTR_PROTO_INFO 7
+#define SECPKG_ATTR_PASSWORD_EXPIRY 8
+#define SECPKG_ATTR_SESSION_KEY 9
+#define SECPKG_ATTR_PACKAGE_INFO 10
+#define SECPKG_ATTR_USER_FLAGS 11
+#define SECPKG_ATTR_NEGOTIATION_INFO 12
+#define SECPKG_ATTR_NATIVE_NAMES 13
+#define SECPKG_ATTR_FLAGS 14
+#define SECPKG_ATTR_USE_VALIDATED 15
+#define SECPKG_ATTR_CREDENTIAL_NAME 16
+#define SECPKG_ATTR_TARGET_INFORMATION 17
+#define SECPKG_ATTR_ACCESS_TOKEN 18
+#define SECPKG_ATTR_TARGET 19
+#define SECPKG_ATTR_AUTHENTICATION_ID 20
+#define SECPKG_ATTR_LOGOFF_TIME 21
+#define SECPKG_ATTR_NEGO_KEYS 22
+#define SECPKG_ATTR_PROMPTING_NEEDED 24
+#define SECPKG_ATTR_UNIQUE_BINDINGS 25
+#define SECPKG_ATTR_ENDPOINT_BINDINGS 26
+#define SECPKG_ATTR_CLIENT_SPECIFIED_TARGET 27
+#define SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS 30
+#define SECPKG_ATTR_NEGO_PKG_INFO 31
+#define SECPKG_ATTR_NEGO_STATUS 32
+#define SECPKG_ATTR_CONTEXT_DELETED 33
+#define SECPKG_ATTR_IS_LOOPBACK 37
+#define SECPKG_ATTR_SUBJECT_SECURITY_ATTRIBUTES 128
+#define SECPKG_ATTR_REMOTE_CERT_CONTEXT 0x53
+#define SECPKG_ATTR_LOCAL_CERT_CONTEXT 0x54
+#define SECPKG_ATTR_CONNECTION_INFO 0x5a
+
+#define SECPKG_NEGOTIATION_COMPLETE 0
+#define SECPKG_NEGOTIATION_OPTIMISTIC 1
+#define SECPKG_NEGOTIATION_IN_PROGRESS 2
+#define SECPKG_NEGOTIATION_DIRECT 3
+#define SECPKG_NEGOTIATION_TRY_MULTICRED 4
+
+typedef struct _SecPkgContext_Sizes {
+  ULONG cbMaxToken;
+  ULONG cbMaxSignature;
+  ULONG cbBlockSize;
+  ULONG cbSecurityTrailer;
+} SecPkgContext_Sizes, *PSecPkgContext_Sizes;
+
+typedef struct _SecPkgContext_StreamSizes {
+  ULONG cbHeader;
+  ULONG cbTrailer;
+  ULONG cbMaximumMessage;
+  ULONG cBuffers;
+  ULONG cbBlockSize;
+} SecPkgContext_StreamSizes, *PSecPkgContext_StreamSizes;
+
+typedef struct _SecPkgContext_NamesW {
+  SEC_WCHAR *sUserName;
+} SecPkgContext_NamesW, *PSecPkgContext_NamesW;
+typedef struct _SecPkgContext_NamesA {
+  SEC_CHAR *sUserName;
+} SecPkgContext_NamesA, *PSecPkgContext_NamesA;
+
+typedef struct _SecPkgContext_NativeNamesW {
+  SEC_WCHAR *sClientName;
+  SEC_WCHAR *sServerName;
+} SecPkgContext_NativeNamesW, *PSecPkgContext_NativeNamesW;
+typedef struct _SecPkgContext_NativeNamesA {
+  SEC_CHAR *sClientName;
+  SEC_CHAR *sServerName;
+} SecPkgContext_NativeNamesA, *PSecPkgContext_NativeNamesA;
+
+typedef struct _SecPkgContext_Lifespan {
+  TimeStamp tsStart;
+  TimeStamp tsExpiry;
+} SecPkgContext_Lifespan, *PSecPkgContext_Lifespan;
+
+typedef struct _SecPkgContext_SessionKey {
+  ULONG SessionKeyLength;
+  unsigned char *SessionKey;
+} SecPkgContext_SessionKey, *PSecPkgContext_SessionKey;
+
+typedef struct _SecPkgContext_PackageInfoW {
+  PSecPkgInfoW PackageInfo;
+} SecPkgContext_PackageInfoW, *PSecPkgContext_PackageInfoW;
+typedef struct _SecPkgContext_PackageInfoA {
+  PSecPkgInfoA PackageInfo;
+} SecPkgContext_PackageInfoA, *PSecPkgContext_PackageInfoA;
+
+typedef struct _SecPkgContext_NegotiationInfoW {
+  PSecPkgInfoW PackageInfo;
+  ULONG NegotiationState;
+} SecPkgContext_NegotiationInfoW, *PSecPkgContext_NegotiationInfoW;
+typedef struct _SecPkgContext_NegotiationInfoA {
+  PSecPkgInfoA PackageInfo;
+  ULONG NegotiationState;
+} SecPkgContext_NegotiationInfoA, *PSecPkgContext_NegotiationInfoA;
+
+typedef struct _SecPkgContext_Flags {
+  ULONG Flags;
+} SecPkgContext_Flags, *PSecPkgContext_Flags;
+
+typedef struct _SecPkgContext_Bindings {
+  ULONG BindingsLength;
+  SEC_CHANNEL_BINDINGS *Bindings;
+} SecPkgContext_Bindings, *PSecPkgContext_Bindings;
+
+typedef enum _SECPKG_ATTR_LCT_STATUS {
+  SecPkgAttrLastClientTokenYes,
+  SecPkgAttrLastClientTokenNo,
+  SecPkgAttrLastClientTokenMaybe
+} SECPKG_ATTR_LCT_STATUS, *PSECPKG_ATTR_LCT_STATUS;
+
+typedef struct _SecPkgContext_LastClientTokenStatus {
+  SECPKG_ATTR_LCT_STATUS LastClientTokenStatus;
+} SecPkgContext_LastClientTokenStatus, *PSecPkgContext_LastClientTokenStatus;
+
+typedef struct _SecPkgCredentials_NamesW {
+  SEC_WCHAR *sUserName;
+} SecPkgCredentials_NamesW, *PSecPkgCredentials_NamesW;
+typedef struct _SecPkgCredentials_NamesA {
+  SEC_CHAR *sUserName;
+} SecPkgCredentials_NamesA, *PSecPkgCredentials_NamesA;
+
+/* ---- authentication identities ---- */
+#define SEC_WINNT_AUTH_IDENTITY_ANSI 0x1
+#define SEC_WINNT_AUTH_IDENTITY_UNICODE 0x2
+#define SEC_WINNT_AUTH_IDENTITY_MARSHALLED 0x4
+#define SEC_WINNT_AUTH_IDENTITY_ONLY 0x8
+#define SEC_WINNT_AUTH_IDENTITY_VERSION 0x200
+#define SEC_WINNT_AUTH_IDENTITY_VERSION_2 0x201
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
+  USHORT *User;
+  ULONG UserLength;
+  USHORT *Domain;
+  ULONG DomainLength;
+  USHORT *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+} SEC_WINNT_AUTH_IDENTITY_W, *PSEC_WINNT_AUTH_IDENTITY_W;
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
+  unsigned char *User;
+  ULONG UserLength;
+  unsigned char *Domain;
+  ULONG DomainLength;
+  unsigned char *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+} SEC_WINNT_AUTH_IDENTITY_A, *PSEC_WINNT_AUTH_IDENTITY_A;
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW {
+  ULONG Version;
+  ULONG Length;
+  USHORT *User;
+  ULONG UserLength;
+  USHORT *Domain;
+  ULONG DomainLength;
+  USHORT *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+  USHORT *PackageList;
+  ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXW, *PSEC_WINNT_AUTH_IDENTITY_EXW;
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA {
+  ULONG Version;
+  ULONG Length;
+  unsigned char *User;
+  ULONG UserLength;
+  unsigned char *Domain;
+  ULONG DomainLength;
+  unsigned char *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+  unsigned char *PackageList;
+  ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXA, *PSEC_WINNT_AUTH_IDENTITY_EXA;
+
+/* ---- CredSSP (credssp.h) ---- */
+typedef enum _CREDSSP_SUBMIT_TYPE {
+  CredsspPasswordCreds = 2,
+  CredsspSchannelCreds = 4,
+  CredsspCertificateCreds = 13,
+  CredsspSubmitBufferBoth = 50,
+  CredsspSubmitBufferBothOld = 51,
+  CredsspCredEx = 100
+} CREDSPP_SUBMIT_TYPE;
+
+typedef struct _CREDSSP_CRED {
+  CREDSPP_SUBMIT_TYPE Type;
+  PVOID pSchannelCred;
+  PVOID pSpnegoCred;
+} CREDSSP_CRED, *PCREDSSP_CRED;
+
+typedef struct _SecPkgContext_ClientCreds {
+  ULONG AuthBufferLen;
+  PUCHAR AuthBuffer;
+} SecPkgContext_ClientCreds, *PSecPkgContext_ClientCreds;
+
+/* ---- function pointer types and tables ---- */
+typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key,
+                                        SECURITY_STATUS *Status);
+
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION 1
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2 2
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3 3
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4 4
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 5
+
+#define SECURITY_ENTRYPOINTW "InitSecurityInterfaceW"
+#define SECURITY_ENTRYPOINTA "InitSecurityInterfaceA"
+
+typedef SECURITY_STATUS(SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_W)(ULONG *, PSecPkgInfoW *);
+typedef SECURITY_STATUS(SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_A)(ULONG *, PSecPkgInfoA *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_W)(SEC_WCHAR *, SEC_WCHAR *, ULONG,
+                                                                   void *, void *, SEC_GET_KEY_FN,
+                                                                   void *, PCredHandle, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_A)(SEC_CHAR *, SEC_CHAR *, ULONG,
+                                                                   void *, void *, SEC_GET_KEY_FN,
+                                                                   void *, PCredHandle, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *FREE_CREDENTIALS_HANDLE_FN)(PCredHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_W)(
+    PCredHandle, PCtxtHandle, SEC_WCHAR *, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle,
+    PSecBufferDesc, ULONG *, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_A)(
+    PCredHandle, PCtxtHandle, SEC_CHAR *, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle,
+    PSecBufferDesc, ULONG *, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *ACCEPT_SECURITY_CONTEXT_FN)(PCredHandle, PCtxtHandle,
+                                                              PSecBufferDesc, ULONG, ULONG,
+                                                              PCtxtHandle, PSecBufferDesc, ULONG *,
+                                                              PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *COMPLETE_AUTH_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *DELETE_SECURITY_CONTEXT_FN)(PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *APPLY_CONTROL_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_W)(PCtxtHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *IMPERSONATE_SECURITY_CONTEXT_FN)(PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *REVERT_SECURITY_CONTEXT_FN)(PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *MAKE_SIGNATURE_FN)(PCtxtHandle, ULONG, PSecBufferDesc, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *VERIFY_SIGNATURE_FN)(PCtxtHandle, PSecBufferDesc, ULONG, ULONG *);
+typedef SECURITY_STATUS(SEC_ENTRY *FREE_CONTEXT_BUFFER_FN)(void *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_W)(SEC_WCHAR *, PSecPkgInfoW *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_A)(SEC_CHAR *, PSecPkgInfoA *);
+typedef SECURITY_STATUS(SEC_ENTRY *EXPORT_SECURITY_CONTEXT_FN)(PCtxtHandle, ULONG, PSecBuffer,
+                                                              void **);
+typedef SECURITY_STATUS(SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_W)(SEC_WCHAR *, PSecBuffer, void *,
+                                                                PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_A)(SEC_CHAR *, PSecBuffer, void *,
+                                                                PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_W)(PCredHandle, SEC_WCHAR *, SEC_WCHAR *,
+                                                        ULONG, void *, SEC_GET_KEY_FN, void *,
+                                                        PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_A)(PCredHandle, SEC_CHAR *, SEC_CHAR *, ULONG,
+                                                        void *, SEC_GET_KEY_FN, void *,
+                                                        PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_SECURITY_CONTEXT_TOKEN_FN)(PCtxtHandle, HANDLE *);
+typedef SECURITY_STATUS(SEC_ENTRY *ENCRYPT_MESSAGE_FN)(PCtxtHandle, ULONG, PSecBufferDesc, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *DECRYPT_MESSAGE_FN)(PCtxtHandle, PSecBufferDesc, ULONG, ULONG *);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_W)(PCtxtHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void *,
+                                                                   ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void *,
+                                                                   ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_W)(SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *,
+                                                        SEC_WCHAR *, SEC_WCHAR *, BOOLEAN, ULONG,
+                                                        PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_A)(SEC_CHAR *, SEC_CHAR *, SEC_CHAR *,
+                                                        SEC_CHAR *, SEC_CHAR *, BOOLEAN, ULONG,
+                                                        PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_W)(PCtxtHandle, ULONG, void *,
+                                                                    ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_A)(PCtxtHandle, ULONG, void *,
+                                                                    ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W)(PCredHandle, ULONG,
+                                                                        void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A)(PCredHandle, ULONG,
+                                                                        void *, ULONG);
+
+/* SecurityFunctionTableW: Windows' exact slot order (docs/abi.md). */
+typedef struct _SecurityFunctionTableW {
+  ULONG dwVersion;
+  ENUMERATE_SECURITY_PACKAGES_FN_W EnumerateSecurityPackagesW;
+  QUERY_CREDENTIALS_ATTRIBUTES_FN_W QueryCredentialsAttributesW;
+  ACQUIRE_CREDENTIALS_HANDLE_FN_W AcquireCredentialsHandleW;
+  FREE_CREDENTIALS_HANDLE_FN FreeCredentialsHandle;
+  void *Reserved2;
+  INITIALIZE_SECURITY_CONTEXT_FN_W InitializeSecurityContextW;
+  ACCEPT_SECURITY_CONTEXT_FN AcceptSecurityContext;
+  COMPLETE_AUTH_TOKEN_FN CompleteAuthToken;
+  DELETE_SECURITY_CONTEXT_FN DeleteSecurityContext;
+  APPLY_CONTROL_TOKEN_FN ApplyControlToken;
+  QUERY_CONTEXT_ATTRIBUTES_FN_W QueryContextAttributesW;
+  IMPERSONATE_SECURITY_CONTEXT_FN ImpersonateSecurityContext;
+  REVERT_SECURITY_CONTEXT_FN RevertSecurityContext;
+  MAKE_SIGNATURE_FN MakeSignature;
+  VERIFY_SIGNATURE_FN VerifySignature;
+  FREE_CONTEXT_BUFFER_FN FreeContextBuffer;
+  QUERY_SECURITY_PACKAGE_INFO_FN_W QuerySecurityPackageInfoW;
+  void *Reserved3;
+  void *Reserved4;
+  EXPORT_SECURITY_CONTEXT_FN ExportSecurityContext;
+  IMPORT_SECURITY_CONTEXT_FN_W ImportSecurityContextW;
+  ADD_CREDENTIALS_FN_W AddCredentialsW;
+  void *Reserved8;
+  QUERY_SECURITY_CONTEXT_TOKEN_FN QuerySecurityContextToken;
+  ENCRYPT_MESSAGE_FN EncryptMessage;
+  DECRYPT_MESSAGE_FN DecryptMessage;
+  SET_CONTEXT_ATTRIBUTES_FN_W SetContextAttributesW;
+  SET_CREDENTIALS_ATTRIBUTES_FN_W SetCredentialsAttributesW;
+  CHANGE_PASSWORD_FN_W ChangeAccountPasswordW;
+  QUERY_CONTEXT_ATTRIBUTES_EX_FN_W QueryContextAttributesExW;
+  QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W QueryCredentialsAttributesExW;
+} SecurityFunctionTableW, *PSecurityFunctionTableW;
+
+typedef struct _SecurityFunctionTableA {
+  ULONG dwVersion;
+  ENUMERATE_SECURITY_PACKAGES_FN_A EnumerateSecurityPackagesA;
+  QUERY_CREDENTIALS_ATTRIBUTES_FN_A QueryCredentialsAttributesA;
+  ACQUIRE_CREDENTIALS_HANDLE_FN_A AcquireCredentialsHandleA;
+  FREE_CREDENTIALS_HANDLE_FN FreeCredentialHandle; /* sic: Windows' member name */
+  void *Reserved2;
+  INITIALIZE_SECURITY_CONTEXT_FN_A InitializeSecurityContextA;
+  ACCEPT_SECURITY_CONTEXT_FN AcceptSecurityContext;
+  COMPLETE_AUTH_TOKEN_FN CompleteAuthToken;
+  DELETE_SECURITY_CONTEXT_FN DeleteSecurityContext;
+  APPLY_CONTROL_TOKEN_FN ApplyControlToken;
+  QUERY_CONTEXT_ATTRIBUTES_FN_A QueryContextAttributesA;
+  IMPERSONATE_SECURITY_CONTEXT_FN ImpersonateSecurityContext;
+  REVERT_SECURITY_CONTEXT_FN RevertSecurityContext;
+  MAKE_SIGNATURE_FN MakeSignature;
+  VERIFY_SIGNATURE_FN VerifySignature;
+  FREE_CONTEXT_BUFFER_FN FreeContextBuffer;
+  QUERY_SECURITY_PACKAGE_INFO_FN_A QuerySecurityPackageInfoA;
+  void *Reserved3;
+  void *Reserved4;
+  EXPORT_SECURITY_CONTEXT_FN ExportSecurityContext;
+  IMPORT_SECURITY_CONTEXT_FN_A ImportSecurityContextA;
+  ADD_CREDENTIALS_FN_A AddCredentialsA;
+  void *Reserved8;
+  QUERY_SECURITY_CONTEXT_TOKEN_FN QuerySecurityContextToken;
+  ENCRYPT_MESSAGE_FN EncryptMessage;
+  DECRYPT_MESSAGE_FN DecryptMessage;
+  SET_CONTEXT_ATTRIBUTES_FN_A SetContextAttributesA;
+  SET_CREDENTIALS_ATTRIBUTES_FN_A SetCredentialsAttributesA;
+  CHANGE_PASSWORD_FN_A ChangeAccountPasswordA;
+  QUERY_CONTEXT_ATTRIBUTES_EX_FN_A QueryContextAttributesExA;
+  QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A QueryCredentialsAttributesExA;
+} SecurityFunctionTableA, *PSecurityFunctionTableA;
+
+typedef PSecurityFunctionTableW(SEC_ENTRY *INIT_SECURITY_INTERFACE_W)(void);
+typedef PSecurityFunctionTableA(SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
+
+/* ---- exported functions ---- */
+#if defined(OPENCREDSSP_BUILDING)
+#define OPENCREDSSP_API __attribute__((visibility("default")))
+#else
+#define OPENCREDSSP_API
+#endif
+
+OPENCREDSSP_API PSecurityFunctionTableW SEC_ENTRY InitSecurityInterfaceW(void);
+OPENCREDSSP_API PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(ULONG *pcPackages,
+                                                                     PSecPkgInfoW *ppPackageInfo);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages,
+                                                                     PSecPkgInfoA *ppPackageInfo);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(SEC_WCHAR *pszPackageName,
+                                                                    PSecPkgInfoW *ppPackageInfo);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName,
+                                                                    PSecPkgInfoA *ppPackageInfo);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
+    SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId,
+    void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential,
+    PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(
+    SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId,
+    void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential,
+    PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(
+    PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+    PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(
+    PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+    PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
+    PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq,
+    ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr,
+    PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext,
+                                                            PSecBufferDesc pToken);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext,
+                                                            PSecBufferDesc pInput);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryContextAttributesW(PCtxtHandle phContext,
+                                                                  ULONG ulAttribute, void *pBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext,
+                                                                  ULONG ulAttribute, void *pBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY SetContextAttributesW(PCtxtHandle phContext,
+                                                                ULONG ulAttribute, void *pBuffer,
+                                                                ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext,
+                                                                ULONG ulAttribute, void *pBuffer,
+                                                                ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential,
+                                                                      ULONG ulAttribute,
+                                                                      void *pBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential,
+                                                                      ULONG ulAttribute,
+                                                                      void *pBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential,
+                                                                    ULONG ulAttribute,
+                                                                    void *pBuffer, ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential,
+                                                                    ULONG ulAttribute,
+                                                                    void *pBuffer, ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP,
+                                                        PSecBufferDesc pMessage,
+                                                        ULONG MessageSeqNo);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext,
+                                                          PSecBufferDesc pMessage,
+                                                          ULONG MessageSeqNo, ULONG *pfQOP);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP,
+                                                         PSecBufferDesc pMessage,
+                                                         ULONG MessageSeqNo);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext,
+                                                         PSecBufferDesc pMessage,
+                                                         ULONG MessageSeqNo, ULONG *pfQOP);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY FreeContextBuffer(void *pvContextBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext,
+                                                                ULONG fFlags,
+                                                                PSecBuffer pPackedContext,
+                                                                void **pToken);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ImportSecurityContextW(SEC_WCHAR *pszPackage,
+                                                                 PSecBuffer pPackedContext,
+                                                                 void *Token,
+                                                                 PCtxtHandle phContext);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage,
+                                                                 PSecBuffer pPackedContext,
+                                                                 void *Token,
+                                                                 PCtxtHandle phContext);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY AddCredentialsW(PCredHandle hCredentials,
+                                                          SEC_WCHAR *pszPrincipal,
+                                                          SEC_WCHAR *pszPackage,
+                                                          ULONG fCredentialUse, void *pAuthData,
+                                                          SEC_GET_KEY_FN pGetKeyFn,
+                                                          void *pvGetKeyArgument,
+                                                          PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials,
+                                                          SEC_CHAR *pszPrincipal,
+                                                          SEC_CHAR *pszPackage,
+                                                          ULONG fCredentialUse, void *pAuthData,
+                                                          SEC_GET_KEY_FN pGetKeyFn,
+                                                          void *pvGetKeyArgument,
+                                                          PTimeStamp ptsExpiry);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext,
+                                                                    HANDLE *Token);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordW(
+    SEC_WCHAR *pszPackageName, SEC_WCHAR *pszDomainName, SEC_WCHAR *pszAccountName,
+    SEC_WCHAR *pszOldPassword, SEC_WCHAR *pszNewPassword, BOOLEAN bImpersonating,
+    ULONG dwReserved, PSecBufferDesc pOutput);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(
+    SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName, SEC_CHAR *pszAccountName,
+    SEC_CHAR *pszOldPassword, SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved,
+    PSecBufferDesc pOutput);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryContextAttributesExW(PCtxtHandle phContext,
+                                                                    ULONG ulAttribute,
+                                                                    void *pBuffer, ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryContextAttributesExA(PCtxtHandle phContext,
+                                                                    ULONG ulAttribute,
+                                                                    void *pBuffer, ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential,
+                                                                        ULONG ulAttribute,
+                                                                        void *pBuffer,
+                                                                        ULONG cbBuffer);
+OPENCREDSSP_API SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential,
+                                                                        ULONG ulAttribute,
+                                                                        void *pBuffer,
+                                                                        ULONG cbBuffer);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* _WIN32 */
+
+/* ------------------------------------------------- both: CredSSP extras --- */
+/* Definitions the SDK's credssp.h has and mingw-w64's lacks (sspi-abi.md §6). */
+#ifndef SECPKG_ALT_ATTR
+#define SECPKG_ALT_ATTR 0x80000000
+#endif
+#ifndef SECPKG_ATTR_CREDS
+#define SECPKG_ATTR_C_ACCESS_TOKEN 0x80000012
+#define SECPKG_ATTR_CREDS 0x80000080
+#define SECPKG_ATTR_NEGOTIATION_PACKAGE 0x80000081
+#define SECPKG_ATTR_C_FULL_ACCESS_TOKEN 0x80000082
+#define SECPKG_ATTR_SERVER_AUTH_FLAGS 0x80000083
+#define SECPKG_ATTR_CERT_TRUST_STATUS 0x80000084
+#define SECPKG_ATTR_C_FULL_IDENT_TOKEN 0x80000085
+#define SECPKG_ATTR_CREDS_2 0x80000086
+#endif
+#ifndef CREDSSP_SERVER_AUTH_NEGOTIATE
+#define CREDSSP_SERVER_AUTH_NEGOTIATE 0x1
+#define CREDSSP_SERVER_AUTH_CERTIFICATE 0x2
+#define CREDSSP_SERVER_AUTH_LOOPBACK 0x4
+#endif
+#ifndef CREDSSP_CRED_EX_VERSION
+#define CREDSSP_CRED_EX_VERSION 0
+#define CREDSSP_FLAG_REDIRECT 0x1
+#endif
+/* WinPR's NTLM attribute naming the SAM file (FreeRDP calls SetContextAttributes with it). */
+#ifndef SECPKG_ATTR_AUTH_NTLM_SAM_FILE
+#define SECPKG_ATTR_AUTH_NTLM_SAM_FILE 1004
+#endif
+
+#endif /* OPENCREDSSP_SSPI_H */
