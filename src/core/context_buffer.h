@@ -22,6 +22,10 @@ bool FreeContextBufferTracked(void* p);
 // `id` followed by its Name and Comment strings; nullptr on allocation failure.
 void* AllocPackageInfo(PackageId id, CharWidth width);
 
+// AllocPackageInfoArray returns one block holding an array of SecPkgInfoW/A, one per entry of
+// `ids` in order, followed by the strings (EnumerateSecurityPackages layout; sspi-abi.md §10).
+void* AllocPackageInfoArray(gsl::span<const PackageId> ids, CharWidth width);
+
 // AllocString returns a NUL-terminated copy of `s` as SEC_WCHAR* (kWide) or UTF-8 char*
 // (kAnsi) in a context buffer; nullptr on allocation failure.
 void* AllocString(std::u16string_view s, CharWidth width);

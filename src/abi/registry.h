@@ -1,0 +1,20 @@
+// registry.h - the package registry: which C++ Package serves each PackageId. A package whose
+// module is not linked into this build (OCS_HAVE_NTLM / _NEGOTIATE / _CREDSSP unset) is still
+// listed by EnumerateSecurityPackages but answers SEC_E_UNSUPPORTED_FUNCTION from
+// AcquireCredentialsHandle.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+
+#include "core/package.h"
+
+namespace ocs::abi {
+
+// GetPackage never returns nullptr. Thread-safe; packages are created on first use.
+Package& GetPackage(PackageId id);
+
+// PackageImplemented says whether `id` has its real module in this build.
+bool PackageImplemented(PackageId id);
+
+}  // namespace ocs::abi
