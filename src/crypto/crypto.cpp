@@ -118,6 +118,10 @@ bool Sha256(Sha256Digest* out, std::initializer_list<ByteSpan> parts) {
 }
 
 bool HmacMd5(Md5Digest* out, ByteSpan key, std::initializer_list<ByteSpan> parts) {
+  return HmacMd5Parts(out, key, gsl::span<const ByteSpan>(parts.begin(), parts.size()));
+}
+
+bool HmacMd5Parts(Md5Digest* out, ByteSpan key, gsl::span<const ByteSpan> parts) {
   out->fill(std::byte{0});
   const Lib& lib = GetLib();
   if (!lib.ok()) return false;
@@ -175,6 +179,21 @@ void Rc4::Reset() {
   // EVP_CIPHER_CTX_free makes the provider free its RC4 key schedule with OPENSSL_clear_free.
   EVP_CIPHER_CTX_free(ctx_);
   ctx_ = nullptr;
+}
+
+bool Rc4::CopyFrom(const Rc4& o) {
+  if (this == &o) return true;
+  Reset();
+  if (o.ctx_ == nullptr) return true;
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  if (c == nullptr) return false;
+  if (EVP_CIPHER_CTX_copy(c, o.ctx_) != 1) {
+    EVP_CIPHER_CTX_free(c);
+    ERR_clear_error();
+    return false;
+  }
+  ctx_ = c;
+  return true;
 }
 
 bool Rc4::Init(ByteSpan key) {

@@ -43,6 +43,8 @@ std::string InitError();
 
 // HmacMd5 computes HMAC-MD5(key, concatenation of `parts`).
 [[nodiscard]] bool HmacMd5(Md5Digest* out, ByteSpan key, std::initializer_list<ByteSpan> parts);
+// HmacMd5Parts is HmacMd5 over a run-time list of parts (multi-buffer SSPI messages).
+[[nodiscard]] bool HmacMd5Parts(Md5Digest* out, ByteSpan key, gsl::span<const ByteSpan> parts);
 
 // RandomBytes fills `out` from the private context's DRBG (RAND_bytes_ex).
 [[nodiscard]] bool RandomBytes(MutableByteSpan out);
@@ -65,6 +67,9 @@ class Rc4 {
   // (same size; in-place allowed). False if not initialised, sizes differ, or OpenSSL fails.
   [[nodiscard]] bool Process(MutableByteSpan out, ByteSpan in);
   [[nodiscard]] bool ProcessInPlace(MutableByteSpan data) { return Process(data, data); }
+  // CopyFrom makes this stream an exact copy of `o` (key schedule and position), so a caller
+  // can roll back a keystream after a failed verification.
+  [[nodiscard]] bool CopyFrom(const Rc4& o);
   bool ready() const { return ctx_ != nullptr; }
   void Reset();
 

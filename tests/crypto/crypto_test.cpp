@@ -115,3 +115,35 @@ TEST(Crypto, DefaultContextUntouched) {
 
 }  // namespace
 }  // namespace ocs::crypto
+
+namespace ocs::crypto {
+namespace {
+
+TEST(Crypto, Rc4CopyRollsBack) {
+  std::array<std::byte, 16> key{};
+  key[0] = std::byte{7};
+  Rc4 a;
+  ASSERT_TRUE(a.Init(key));
+  std::array<std::byte, 8> x{};
+  ASSERT_TRUE(a.ProcessInPlace(x));
+  Rc4 saved;
+  ASSERT_TRUE(saved.CopyFrom(a));
+  std::array<std::byte, 8> y{};
+  std::array<std::byte, 8> z{};
+  ASSERT_TRUE(a.ProcessInPlace(y));
+  ASSERT_TRUE(saved.ProcessInPlace(z));
+  EXPECT_EQ(y, z);  // the copy continues from the same keystream position
+  EXPECT_NE(x, y);
+}
+
+TEST(Crypto, HmacMd5PartsEqualsConcatenation) {
+  const std::string a = "what do ya want ", b = "for nothing?";
+  const std::string key = "Jefe";
+  std::array<ByteSpan, 2> parts = {AsBytes(a.data(), a.size()), AsBytes(b.data(), b.size())};
+  Md5Digest d;
+  ASSERT_TRUE(HmacMd5Parts(&d, AsBytes(key.data(), key.size()), parts));
+  EXPECT_EQ(util::ToHex(d), "750c783e6ab0b503eaa86e310a5db738");
+}
+
+}  // namespace
+}  // namespace ocs::crypto
