@@ -149,6 +149,7 @@ bool Handshake(const Provider& p, const Setup& s, Credentials& creds, Contexts* 
       client_done = st == SEC_E_OK;
       to_server.assign(cbuf.data(), cbuf.data() + out_b.cbBuffer);
       to_client.clear();
+      if (s.transcript != nullptr && !to_server.empty()) s.transcript->emplace_back(true, to_server);
     }
     if (server_done && client_done) return true;
     if (to_server.empty()) {
@@ -191,6 +192,7 @@ bool Handshake(const Provider& p, const Setup& s, Credentials& creds, Contexts* 
       server_done = st == SEC_E_OK;
       to_client.assign(sbuf.data(), sbuf.data() + out_b.cbBuffer);
       to_server.clear();
+      if (s.transcript != nullptr && !to_client.empty()) s.transcript->emplace_back(false, to_client);
       if (client_done && server_done && to_client.empty()) return true;
       if (client_done && !to_client.empty()) {
         *err = "server sent a token after the client finished";

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ocsbench {
@@ -46,6 +47,8 @@ struct Setup {
                   ASC_REQ_REPLAY_DETECT | ASC_REQ_CONNECTION;
   void* client_auth_data = nullptr;  // overrides the SEC_WINNT_AUTH_IDENTITY_W built from Account
   void* server_auth_data = nullptr;
+  // When set, every token sent is appended: (true = client to server, bytes).
+  std::vector<std::pair<bool, std::vector<unsigned char>>>* transcript = nullptr;
 };
 
 // Credentials holds a client (OUTBOUND) and a server (INBOUND) credential handle.
