@@ -331,11 +331,20 @@ CredSspContext::Next CredSspContext::CheckPeerVersion(const TsRequest& r) {
 
 bool CredSspContext::InnerKeysReady() const {
   if (inner_ == nullptr) return false;
-  if (const auto* n = dynamic_cast<const spnego::NegotiateContext*>(inner_.get())) {
-    return n->KeysReady();
+  // package() tells the concrete type; static_cast and the inline accessors keep this module
+  // free of link-time references into the inner modules (they are weak, see
+  // credssp_package.cpp). For SPNEGO, the client's own mechListMIC is made in the same Step
+  // as AUTHENTICATE, so the NTLM keys being ready is SPNEGO's KeysReady (negotiate_context.h).
+  switch (inner_->package()) {
+    case PackageId::kNegotiate: {
+      const auto* n = static_cast<const spnego::NegotiateContext*>(inner_.get());
+      return n->Mech() != nullptr && n->Mech()->KeysReady();
+    }
+    case PackageId::kNtlm:
+      return static_cast<const ntlm::NtlmContext*>(inner_.get())->KeysReady();
+    default:
+      return inner_->IsComplete();
   }
-  if (const auto* n = dynamic_cast<const ntlm::NtlmContext*>(inner_.get())) return n->KeysReady();
-  return inner_->IsComplete();
 }
 
 SECURITY_STATUS CredSspContext::StepInner(ByteSpan token, StepOut* inner_out) {
@@ -999,8 +1008,10 @@ SECURITY_STATUS CredSspContext::QueryAttribute(ULONG attr, void* buf, CharWidth 
       i->CredSspVersion = version_;
       i->PeerCredSspVersion = peer_version_;
       i->TlsVersion = tls_->HandshakeDone() ? static_cast<ULONG>(tls_->Version()) : 0;
-      const auto* n = dynamic_cast<const spnego::NegotiateContext*>(inner_.get());
-      i->InnerIsSpnego = n != nullptr && !n->RawNtlm() ? 1 : 0;
+      i->InnerIsSpnego = 0;
+      if (inner_ != nullptr && inner_->package() == PackageId::kNegotiate) {
+        i->InnerIsSpnego = static_cast<const spnego::NegotiateContext*>(inner_.get())->RawNtlm() ? 0 : 1;
+      }
       i->PeerErrorCode = static_cast<LONG>(peer_error_);
       return SEC_E_OK;
     }
