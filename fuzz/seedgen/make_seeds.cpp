@@ -17,6 +17,7 @@
 
 #include "asn1/der.h"
 #include "credssp/ts_request.h"
+#include "spnego/spnego_messages.h"
 #include "sspi_peer.h"
 
 namespace fs = std::filesystem;
@@ -153,6 +154,44 @@ void TsSeeds(const Transcript& ntlm) {
   CredSeed("remote_guard", ocs::credssp::EncodeTsCredentials(rg), 5);
 }
 
+// SpnegoSeeds wraps the real NTLM messages as Windows' Negotiate sends them (MS-SPNG 3.1.5):
+// framed NegTokenInit with NEGOTIATE, NegTokenResp accept-incomplete with CHALLENGE,
+// NegTokenResp with AUTHENTICATE and a mechListMIC, the final accept-completed with a MIC.
+void SpnegoSeeds(const Transcript& ntlm) {
+  using namespace ocs::spnego;
+  const ocs::ByteSpan oids[1] = {NtlmOid()};
+  const ocs::Bytes mtl = EncodeMechTypeList(oids);
+  const ocs::Bytes t0 = ToBytes(ntlm[0].second), t1 = ToBytes(ntlm[1].second),
+                   t2 = ToBytes(ntlm[2].second), mic = Fill(16, 0x01);
+  NegTokenInit init;
+  init.mech_types.push_back(NtlmOid());
+  init.mech_type_list = ocs::ByteSpan(mtl.data(), mtl.size());
+  init.mech_token = ocs::ByteSpan(t0.data(), t0.size());
+  Write("fuzz_spnego_init", "negtokeninit_ntlm", EncodeInitialContextToken(init));
+  NegTokenInit init2;  // NegTokenInit2 as a Windows server offers it
+  init2.mech_types.push_back(NtlmOid());
+  init2.has_neg_hints = true;
+  static const char kHint[] = "not_defined_in_RFC4178@please_ignore";
+  init2.hint_name = ocs::ByteSpan(reinterpret_cast<const std::byte*>(kHint), sizeof kHint - 1);
+  Write("fuzz_spnego_init", "negtokeninit2_hints", EncodeInitialContextToken(init2));
+  NegTokenResp r1;
+  r1.neg_state = NegState::kAcceptIncomplete;
+  r1.supported_mech = NtlmOid();
+  r1.response_token = ocs::ByteSpan(t1.data(), t1.size());
+  Write("fuzz_spnego_resp", "resp_challenge", EncodeNegTokenResp(r1));
+  NegTokenResp r2;
+  r2.response_token = ocs::ByteSpan(t2.data(), t2.size());
+  r2.mech_list_mic = ocs::ByteSpan(mic.data(), mic.size());
+  Write("fuzz_spnego_resp", "resp_authenticate_mic", EncodeNegTokenResp(r2));
+  NegTokenResp r3;
+  r3.neg_state = NegState::kAcceptCompleted;
+  r3.mech_list_mic = ocs::ByteSpan(mic.data(), mic.size());
+  Write("fuzz_spnego_resp", "resp_complete_mic", EncodeNegTokenResp(r3));
+  NegTokenResp r4;
+  r4.neg_state = NegState::kReject;
+  Write("fuzz_spnego_resp", "resp_reject", EncodeNegTokenResp(r4));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -172,17 +211,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   const char* names[3] = {"winpr_negotiate", "winpr_challenge", "winpr_authenticate"};
-  for (size_t i = 0; i < 3; ++i) Write("fuzz_ntlm_messages", names[i], ntlm[i].second);
+  static const char* const kNtlmTargets[3] = {"fuzz_ntlm_negotiate", "fuzz_ntlm_challenge",
+                                              "fuzz_ntlm_authenticate"};
+  for (size_t i = 0; i < 3; ++i) Write(kNtlmTargets[i], names[i], ntlm[i].second);
   TsSeeds(ntlm);
+  SpnegoSeeds(ntlm);
   if (argc >= 3) {
     auto ours = Provider::Load(argv[2], &err);
     Transcript on, sp;
     if (ours && Run(*ours, u"NTLM", sam, &on))
       for (size_t i = 0; i < on.size(); ++i)
-        Write("fuzz_ntlm_messages", "ours_" + std::to_string(i), on[i].second);
+        if (i < 3) Write(kNtlmTargets[i], "ours", on[i].second);
     if (ours && Run(*ours, u"Negotiate", sam, &sp))
       for (size_t i = 0; i < sp.size(); ++i)
-        Write("fuzz_spnego", "ours_" + std::to_string(i), sp[i].second);
+        Write(i == 0 ? "fuzz_spnego_init" : "fuzz_spnego_resp", "ours_" + std::to_string(i),
+              sp[i].second);
   }
   std::remove(sam.c_str());
   return 0;
