@@ -29,6 +29,9 @@ std::unique_ptr<Provider> Provider::Load(const std::string& path, std::string* e
   std::unique_ptr<Provider> p(new Provider());
   p->dl_ = dl;
   p->table_ = init();
+  using InitAFn = PSecurityFunctionTableA (*)();
+  if (auto init_a = reinterpret_cast<InitAFn>(dlsym(dl, "InitSecurityInterfaceA")))
+    p->table_a_ = init_a();
   p->path_ = path;
   return p;
 }
@@ -183,11 +186,12 @@ bool Handshake(const Provider& p, const Setup& s, Credentials& creds, Contexts* 
         return false;
       }
       out->have_server = true;
-      if (first && !s.sam_file.empty() && p.t().SetContextAttributesW != nullptr) {
-        // WinPR's convention: the SAM path as a NUL-terminated narrow string.
-        (void)p.t().SetContextAttributesW(&out->server, SECPKG_ATTR_AUTH_NTLM_SAM_FILE,
-                                          const_cast<char*>(s.sam_file.c_str()),
-                                          static_cast<ULONG>(s.sam_file.size() + 1));
+      if (first && !s.sam_file.empty() && p.a() != nullptr &&
+          p.a()->SetContextAttributesA != nullptr) {
+        // FreeRDP's call: the SAM path as a NUL-terminated narrow string, A entry point.
+        (void)p.a()->SetContextAttributesA(&out->server, SECPKG_ATTR_AUTH_NTLM_SAM_FILE,
+                                           const_cast<char*>(s.sam_file.c_str()),
+                                           static_cast<ULONG>(s.sam_file.size() + 1));
       }
       server_done = st == SEC_E_OK;
       to_client.assign(sbuf.data(), sbuf.data() + out_b.cbBuffer);

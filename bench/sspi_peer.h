@@ -20,12 +20,16 @@ class Provider {
   ~Provider();
   static std::unique_ptr<Provider> Load(const std::string& path, std::string* err);
   const SecurityFunctionTableW& t() const { return *table_; }
+  // The A table: used only for SetContextAttributesA(SECPKG_ATTR_AUTH_NTLM_SAM_FILE), whose
+  // narrow path both providers read the same way (FreeRDP calls the A form).
+  const SecurityFunctionTableA* a() const { return table_a_; }
   const std::string& path() const { return path_; }
 
  private:
   Provider() = default;
   void* dl_ = nullptr;
   PSecurityFunctionTableW table_ = nullptr;
+  PSecurityFunctionTableA table_a_ = nullptr;
   std::string path_;
 };
 
@@ -35,7 +39,7 @@ struct Account {
   std::u16string password = u"Secret123";
 };
 
-// Handshake options. `sam_file` is given to the server context with SetContextAttributesW
+// Handshake options. `sam_file` is given to the server context with SetContextAttributesA
 // (SECPKG_ATTR_AUTH_NTLM_SAM_FILE, WinPR's and FreeRDP's convention) after its first ASC call.
 struct Setup {
   std::u16string package = u"NTLM";
