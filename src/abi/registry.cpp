@@ -3,6 +3,7 @@
 #include "abi/registry.h"
 
 #include <array>
+#include <atomic>
 #include <mutex>
 
 #include "core/log.h"
@@ -84,6 +85,9 @@ std::shared_ptr<Package> Make(PackageId id) {
 struct Registry {
   std::once_flag once[3];
   std::shared_ptr<Package> pkg[3];
+  std::mutex test_mu;
+  std::shared_ptr<Package> test_pkg[3];  // guarded by test_mu
+  std::atomic<bool> test_override{false};
 };
 
 Registry& GetRegistry() {
@@ -96,11 +100,22 @@ Registry& GetRegistry() {
 Package& GetPackage(PackageId id) {
   Registry& r = GetRegistry();
   const auto i = static_cast<size_t>(id);
+  if (r.test_override.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(r.test_mu);
+    if (r.test_pkg[i] != nullptr) return *r.test_pkg[i];
+  }
   std::call_once(r.once[i], [&] {
     r.pkg[i] = Make(id);
     if (r.pkg[i] == nullptr) r.pkg[i] = std::make_shared<UnimplementedPackage>(id);
   });
   return *r.pkg[i];
+}
+
+void SetPackageForTesting(PackageId id, std::shared_ptr<Package> pkg) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.test_mu);
+  r.test_pkg[static_cast<size_t>(id)] = std::move(pkg);
+  r.test_override.store(true, std::memory_order_release);
 }
 
 bool PackageImplemented(PackageId id) { return FactoryFor(id) != nullptr; }

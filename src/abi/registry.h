@@ -17,4 +17,8 @@ Package& GetPackage(PackageId id);
 // PackageImplemented says whether `id` has its real module in this build.
 bool PackageImplemented(PackageId id);
 
+// SetPackageForTesting replaces the package serving `id` (nullptr restores the built-in one).
+// Only tests linking the static ocs_abi call this; it is not exported from the shared library.
+void SetPackageForTesting(PackageId id, std::shared_ptr<Package> pkg);
+
 }  // namespace ocs::abi
