@@ -17,10 +17,44 @@
 #ifndef SECURITY_WIN32
 #define SECURITY_WIN32
 #endif
+#if defined(OPENCREDSSP_BUILDING)
+/* The provider defines the SSPI functions itself: without _NO_KSECDD_IMPORT_ the system
+ * header declares them __declspec(dllimport) and the definitions clash (peers.md, mingw-w64).
+ * NOMINMAX keeps windows.h's min/max macros away from std::min/gsl. */
+#ifndef _NO_KSECDD_IMPORT_
+#define _NO_KSECDD_IMPORT_
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#endif
 #include <windows.h>
+#include <rpc.h> /* RPC_C_AUTHN_* (SecPkgInfo.wRPCID); WIN32_LEAN_AND_MEAN leaves it out */
 #include <sspi.h>
 #include <schannel.h>
 #include <credssp.h>
+#if defined(OPENCREDSSP_BUILDING)
+/* schannel.h pulls in wincrypt.h, whose CryptEncodeObject type ids X509_NAME, X509_EXTENSIONS,
+ * PKCS7_SIGNER_INFO, PKCS7_ISSUER_AND_SERIAL, OCSP_REQUEST and OCSP_RESPONSE are macros that
+ * clash with OpenSSL's type names.  OpenSSL undefines them itself when its headers come second;
+ * the library includes them in either order, so drop them here (nothing in it uses wincrypt). */
+#undef X509_NAME
+#undef X509_EXTENSIONS
+#undef X509_CERT_PAIR
+#undef PKCS7_SIGNER_INFO
+#undef PKCS7_ISSUER_AND_SERIAL
+#undef OCSP_REQUEST
+#undef OCSP_RESPONSE
+#endif
+#if defined(__MINGW32__)
+/* mingw-w64's credssp.h stops at CredsspSubmitBufferBothOld (sspi-abi.md §11); the SDK's
+ * CREDSPP_SUBMIT_TYPE also has CredsspCredEx = 100 (CREDSSP_CRED_EX).  A plain integer: 100 is
+ * outside the range of mingw's enum (values up to 51), so it cannot be that enum's value. */
+#define CredsspCredEx 100
+#endif
 
 #else
 /* ------------------------------------------------------------ Linux / POSIX */

@@ -13,7 +13,11 @@ enum class Level { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3, kTrace = 4 };
 // Enabled is cheap (one relaxed atomic load after the first call).
 bool Enabled(Level level);
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+// mingw: libstdc++ turns on mingw's C99 printf (__USE_MINGW_ANSI_STDIO), which has %zu; plain
+// "printf" would be checked as msvcrt's printf, which has not.
+__attribute__((format(gnu_printf, 2, 3)))
+#elif defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 void Write(Level level, const char* fmt, ...);

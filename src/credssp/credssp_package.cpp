@@ -3,7 +3,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <opencredssp/credssp.h>
 
+#if !defined(_WIN32)
 #include <unistd.h>
+#endif
 
 #include <array>
 #include <cstdlib>
@@ -25,7 +27,15 @@ namespace {
 
 std::string HostName() {
   std::array<char, 256> buf{};
+#if defined(_WIN32)
+  // Winsock's gethostname needs WSAStartup; the DNS host name is what it would return.
+  DWORD n = static_cast<DWORD>(buf.size() - 1);
+  if (!GetComputerNameExA(ComputerNameDnsHostname, buf.data(), &n) || buf[0] == '\0') {
+    return "localhost";
+  }
+#else
   if (gethostname(buf.data(), buf.size() - 1) != 0 || buf[0] == '\0') return "localhost";
+#endif
   return std::string(buf.data());
 }
 

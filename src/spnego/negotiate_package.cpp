@@ -17,7 +17,12 @@ namespace ocs {
 
 std::shared_ptr<Package> NegotiatePackage() {
   static const std::shared_ptr<Package> package =
+#if defined(__ELF__)
       spnego::MakeNegotiatePackage(&NtlmPackage != nullptr ? NtlmPackage() : nullptr);
+#else
+      // PE/COFF has no weak references: the DLL links every module (src/abi/CMakeLists.txt).
+      spnego::MakeNegotiatePackage(NtlmPackage());
+#endif
   return package;
 }
 
