@@ -349,6 +349,8 @@ Status Connection::Read(Bytes* out_plaintext) {
       out_plaintext->insert(out_plaintext->end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(got));
       continue;
     }
+    // The stack copy may hold application plaintext: do not leave it behind.
+    OPENSSL_cleanse(buf.data(), buf.size());
     Status s = FailFromSsl(r, "read");
     return s == Status::kWantMore ? Status::kOk : s;
   }

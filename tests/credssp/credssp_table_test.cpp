@@ -59,23 +59,41 @@ class Env : public ::testing::Environment {
 };
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Env);
 
-// A certificate made once per key type, handed to servers as PEM (RSA key generation per
-// test would dominate the run time).
+// Test certificates from tests/credssp/data (generating RSA keys in every test process would
+// dominate the run time; generation has its own tests).
+std::string ReadData(const std::string& name) {
+  const char* dir = std::getenv("OCS_TEST_DATA");
+  std::string path = std::string(dir != nullptr ? dir : "tests") + "/credssp/data/" + name;
+  std::string out;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    std::fclose(f);
+  }
+  EXPECT_FALSE(out.empty()) << path;
+  return out;
+}
+
 struct Pem {
   std::string cert, key;
   std::shared_ptr<ocs::tls::ServerIdentity> id;
 };
-const Pem& ServerPem(bool ec) {
-  static Pem pems[2];
-  Pem& p = pems[ec ? 1 : 0];
+const Pem& LoadPem(int which) {
+  static Pem pems[3];
+  static const char* names[3] = {"rsa2048", "ec256", "mallory"};
+  Pem& p = pems[which];
   if (p.id == nullptr) {
-    p.id = ocs::tls::ServerIdentity::Generate(
-        nullptr, ec ? ocs::tls::KeyType::kEcdsaP256 : ocs::tls::KeyType::kRsa2048, "credssp-test");
-    p.cert = p.id->PemCert();
-    p.key = p.id->PemKey();
+    p.cert = ReadData(std::string(names[which]) + ".crt");
+    p.key = ReadData(std::string(names[which]) + ".key");
+    std::string err;
+    p.id = ocs::tls::ServerIdentity::FromPem(nullptr, ocs::AsBytes(p.cert.data(), p.cert.size()),
+                                             ocs::AsBytes(p.key.data(), p.key.size()), &err);
+    EXPECT_NE(p.id, nullptr) << err;
   }
   return p;
 }
+const Pem& ServerPem(bool ec) { return LoadPem(ec ? 1 : 0); }
 
 OCS_CREDSSP_SETTINGS BaseSettings() {
   OCS_CREDSSP_SETTINGS s{};
@@ -528,7 +546,7 @@ struct MitmResult {
 MitmResult RunMitm(Pair& p) {
   MitmResult m;
   std::string err;
-  auto k2 = ocs::tls::ServerIdentity::Generate(nullptr, ocs::tls::KeyType::kRsa2048, "mallory");
+  auto k2 = LoadPem(2).id;  // a key the real server does not hold
   ocs::tls::Config sc;
   sc.identity = k2;
   auto to_victim = ocs::tls::Connection::Create(ocs::Role::kServer, sc, &err);

@@ -5,17 +5,26 @@
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace ocs::tls {
 namespace {
 
+std::shared_ptr<ServerIdentity> FromData(const char* name) {
+  const char* dir = std::getenv("OCS_TEST_DATA");
+  std::string base = std::string(dir != nullptr ? dir : "tests") + "/credssp/data/" + name;
+  std::string err;
+  auto id = ServerIdentity::FromPemFiles(nullptr, base + ".crt", base + ".key", &err);
+  EXPECT_NE(id, nullptr) << err;
+  return id;
+}
 std::shared_ptr<ServerIdentity> Rsa() {
-  static auto id = ServerIdentity::Generate(nullptr, KeyType::kRsa2048, "tls-test");
+  static auto id = FromData("rsa2048");
   return id;
 }
 std::shared_ptr<ServerIdentity> Ec() {
-  static auto id = ServerIdentity::Generate(nullptr, KeyType::kEcdsaP256, "tls-test-ec");
+  static auto id = FromData("ec256");
   return id;
 }
 
@@ -138,6 +147,22 @@ TEST(Tls, VersionMismatchFails) {
   c->TakeOutput(&b);
   s->Feed(b);
   EXPECT_EQ(s->Handshake(), Status::kError);
+}
+
+TEST(Tls, GeneratedIdentities) {
+  for (KeyType t : {KeyType::kRsa2048, KeyType::kEcdsaP256}) {
+    auto id = ServerIdentity::Generate(nullptr, t, "gen");
+    ASSERT_NE(id, nullptr);
+    EXPECT_EQ(X509_check_private_key(id->cert(), id->key()), 1);
+    Pair p = MakePair(kTls13, id);
+    Pump(p);
+    EXPECT_EQ(SubjectPublicKey(p.client->PeerCertificate()), SubjectPublicKey(id->cert()));
+  }
+  // Two generated certificates differ (fresh key, random serial).
+  auto a = ServerIdentity::Generate(nullptr, KeyType::kEcdsaP256, "gen");
+  auto b = ServerIdentity::Generate(nullptr, KeyType::kEcdsaP256, "gen");
+  EXPECT_NE(a->CertDer(), b->CertDer());
+  EXPECT_NE(SubjectPublicKey(a->cert()), SubjectPublicKey(b->cert()));
 }
 
 TEST(Tls, ServerNeedsIdentity) {
