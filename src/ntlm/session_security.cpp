@@ -143,7 +143,14 @@ SECURITY_STATUS SessionSecurity::Seal(gsl::span<const DataPart> parts, Signature
 
 SECURITY_STATUS SessionSecurity::Unseal(gsl::span<const DataPart> parts, ByteSpan sig) {
   if (!ready_) return SEC_E_NO_CONTEXT;
-  if ((flags_ & kNegotiateSeal) == 0) return SEC_E_UNSUPPORTED_FUNCTION;
+  // Receiving: gss-ntlmssp's gss_wrap always seals ("ignore, always seal") even when its
+  // NEGOTIATE lacked SEAL (MIT gss-client never asks GSS_C_CONF_FLAG); with ESS and SIGN the
+  // sealing keys exist (MS-NLMP 3.4.5.3 does not depend on SEAL), so accept such a message.
+  // The signature is checked exactly as for a negotiated SEAL. (docs/interop.md)
+  const bool keys = (flags_ & kNegotiateSeal) != 0 ||
+                    ((flags_ & kNegotiateSign) != 0 &&
+                     (flags_ & kNegotiateExtendedSessionSecurity) != 0);
+  if (!keys) return SEC_E_UNSUPPORTED_FUNCTION;
   if (sig.size() < kSignatureSize) return SEC_E_MESSAGE_ALTERED;
   if (util::LoadU32(sig.subspan(12, 4)) != in_.seq) return SEC_E_OUT_OF_SEQUENCE;
   crypto::Rc4 saved;
