@@ -230,10 +230,11 @@ int RunServer(const Options& o, Provider& p) {
       ctx.mark_started();
       if (!o.sam.empty()) {
         std::string path = o.sam;
-        const SECURITY_STATUS a = p.T().SetContextAttributesW(
+        // As FreeRDP's server: the A entry point with a char* path.
+        const SECURITY_STATUS a = p.TA().SetContextAttributesA(
             ctx.handle(), SECPKG_ATTR_AUTH_NTLM_SAM_FILE, path.data(),
             static_cast<ULONG>(path.size() + 1));
-        std::printf("SetContextAttributesW(1004 SAM file) -> %s\n", StatusName(a).c_str());
+        std::printf("SetContextAttributesA(1004 SAM file) -> %s\n", StatusName(a).c_str());
       }
     }
     const Bytes reply(out.data(), out.data() + (s >= 0 ? ob.cbBuffer : 0));

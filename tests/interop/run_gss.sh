@@ -62,6 +62,8 @@ printf '%s:%s::%s:::\n' "$USER_NAME" "$DOMAIN" "$NT_HASH" > "$WORK/SAM"
 # gss-ntlmssp's server identity and user database (its documented environment variables).
 export NTLM_USER_FILE=$WORK/ntlm_users NETBIOS_COMPUTER_NAME=PEERSRV NETBIOS_DOMAIN_NAME=$DOMAIN
 export GSSNTLMSSP_DEBUG=$WORK/gssntlmssp.log
+# Our server's user database (docs/users.md); WinPR's gets the SAM file through attribute 1004.
+export OPENCREDSSP_USERS=sam:$WORK/SAM
 
 wait_listen() {
   for _ in $(seq 1 100); do
@@ -136,7 +138,7 @@ case $SCENARIO in
     grep -q 'Received message: "hello from gss-client"' "$WORK/server.log" || fail "message not received";;
 
   gssclient-ours-raw|gssclient-ours-spnego)
-    need_ours; peer_server "$OCS_INTEROP_OURLIB" sam; gss_client "" "$PASSWORD"; finish_server; show
+    need_ours; peer_server "$OCS_INTEROP_OURLIB"; gss_client "" "$PASSWORD"; finish_server; show
     [[ $CLIENT_RC == 0 ]] || fail "gss-client (gss-ntlmssp) did not complete against our server"
     [[ $SERVER_RC == 0 ]] || fail "our server failed"
     grep -q 'Received message: "hello from gss-client"' "$WORK/server.log" || fail "message not unsealed";;
@@ -150,7 +152,7 @@ case $SCENARIO in
     [[ $CLIENT_RC == 0 ]] || fail "our client failed (the MIC of gss-server's reply?)";;
 
   gssclient-ours-raw-badpw|gssclient-ours-spnego-badpw)
-    need_ours; peer_server "$OCS_INTEROP_OURLIB" sam; gss_client "" "$BAD_PASSWORD"; finish_server; show
+    need_ours; peer_server "$OCS_INTEROP_OURLIB"; gss_client "" "$BAD_PASSWORD"; finish_server; show
     [[ $CLIENT_RC != 0 ]] || fail "gss-client succeeded with a wrong password"
     grep -q 'Accepted connection' "$WORK/server.log" && fail "our server accepted a wrong password"
     grep -q 'REFUSED: accepting context: SEC_E_LOGON_DENIED' "$WORK/server.log" ||

@@ -112,14 +112,16 @@ std::unique_ptr<Provider> Provider::Load(const std::string& path, std::string la
     return nullptr;
   }
   auto init = reinterpret_cast<INIT_SECURITY_INTERFACE_W>(dlsym(h, "InitSecurityInterfaceW"));
+  auto init_a = reinterpret_cast<INIT_SECURITY_INTERFACE_A>(dlsym(h, "InitSecurityInterfaceA"));
   PSecurityFunctionTableW table = init ? init() : nullptr;
-  if (table == nullptr) {
-    *error = path + ": InitSecurityInterfaceW missing or returned NULL";
+  PSecurityFunctionTableA table_a = init_a ? init_a() : nullptr;
+  if (table == nullptr || table_a == nullptr) {
+    *error = path + ": InitSecurityInterfaceW/A missing or returned NULL";
     dlclose(h);
     return nullptr;
   }
   const bool winpr = path.find("winpr") != std::string::npos;
-  return std::unique_ptr<Provider>(new Provider(h, table, std::move(label), winpr));
+  return std::unique_ptr<Provider>(new Provider(h, table, table_a, std::move(label), winpr));
 }
 
 Provider::~Provider() {
@@ -247,13 +249,14 @@ HandshakeResult RunHandshake(const Side& client, Credential& ccred, Context& cct
     from_server.assign(out.data(), out.data() + (IsError(ss) ? 0 : sout_buf.cbBuffer));
     Note(r, server.provider->label() + " ASC", ss, from_server);
     if (first && !IsError(ss) && !server.sam_file.empty()) {
-      // WinPR's NTLM server (and FreeRDP's nla.c) take the user database path this way; the
-      // context exists only after the first AcceptSecurityContext.
+      // WinPR's NTLM server takes the user database path this way, and FreeRDP's nla.c sets
+      // it through the A table (a char* path, strlen + 1 bytes); the context exists only
+      // after the first AcceptSecurityContext.
       std::string path = server.sam_file;
-      const SECURITY_STATUS a = server.provider->T().SetContextAttributesW(
+      const SECURITY_STATUS a = server.provider->TA().SetContextAttributesA(
           sctx.handle(), SECPKG_ATTR_AUTH_NTLM_SAM_FILE, path.data(),
           static_cast<ULONG>(path.size() + 1));
-      r.transcript += server.provider->label() + " SetContextAttributesW(1004 SAM file) -> " +
+      r.transcript += server.provider->label() + " SetContextAttributesA(1004 SAM file) -> " +
                       StatusName(a) + "\n";
     }
     ss = Complete(sctx, ss, r, server.provider->label());

@@ -45,16 +45,21 @@ class Provider {
   Provider& operator=(const Provider&) = delete;
 
   const SecurityFunctionTableW& T() const { return *table_; }
+  // The A table: FreeRDP's server calls the module's A functions (InitSecurityInterfaceA).
+  const SecurityFunctionTableA& TA() const { return *table_a_; }
   const std::string& label() const { return label_; }
   // WinPR 2.11 NTLM: MakeSignature/VerifySignature return SEC_E_UNSUPPORTED_FUNCTION and
   // Encrypt/DecryptMessage take the caller's MessageSeqNo; tests adapt to it.
   bool is_winpr() const { return is_winpr_; }
 
  private:
-  Provider(void* handle, PSecurityFunctionTableW table, std::string label, bool winpr)
-      : handle_(handle), table_(table), label_(std::move(label)), is_winpr_(winpr) {}
+  Provider(void* handle, PSecurityFunctionTableW table, PSecurityFunctionTableA table_a,
+           std::string label, bool winpr)
+      : handle_(handle), table_(table), table_a_(table_a), label_(std::move(label)),
+        is_winpr_(winpr) {}
   void* handle_;
   PSecurityFunctionTableW table_;
+  PSecurityFunctionTableA table_a_;
   std::string label_;
   bool is_winpr_;
 };
@@ -110,7 +115,9 @@ struct Side {
   const Provider* provider = nullptr;
   std::string package;  // "NTLM" or "Negotiate"
   ULONG req = 0;        // ISC_REQ_* / ASC_REQ_* flags
-  std::string sam_file;  // server: SetContextAttributesW(1004) after the first ASC
+  // Server: SetContextAttributesA(SECPKG_ATTR_AUTH_NTLM_SAM_FILE, path) after the first ASC,
+  // as FreeRDP's server does through the A table.
+  std::string sam_file;
 };
 
 struct HandshakeResult {

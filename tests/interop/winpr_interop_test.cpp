@@ -99,10 +99,9 @@ void Establish(Provider& client, Provider& server, const std::string& package, U
   ASSERT_FALSE(e->dir.path().empty()) << "mkdtemp failed";
   const std::string sam = e->dir.Write("SAM", SamFileContent());
   Identity id(kUser, kDomain, password);
-  // Our server reads its users from OPENCREDSSP_USERS (docs/users.md) when the INBOUND
-  // credential is acquired; WinPR's from the SAM file attribute the driver sets after the first
-  // AcceptSecurityContext (which ours accepts too, as FreeRDP's server sets it that way).
-  setenv("OPENCREDSSP_USERS", ("sam:" + sam).c_str(), 1);
+  // Both servers get their users as FreeRDP's server gives them: the SAM file attribute (1004)
+  // that the driver sets after the first AcceptSecurityContext. (The gss-ntlmssp tests use
+  // OPENCREDSSP_USERS instead, docs/users.md.)
   e->ccred = std::make_unique<Credential>(client);
   e->scred = std::make_unique<Credential>(server);
   ASSERT_EQ(e->ccred->Acquire(package, SECPKG_CRED_OUTBOUND, &id), SEC_E_OK)
