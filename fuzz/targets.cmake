@@ -25,3 +25,21 @@ if(TARGET fuzz_store_sam)
   target_compile_definitions(fuzz_store_sam PRIVATE OCS_FUZZ_STORE_WHICH=1)
   target_compile_definitions(fuzz_store_ntlmuser PRIVATE OCS_FUZZ_STORE_WHICH=2)
 endif()
+# Stateful targets through the public table. They link what libopencredssp.so is made of
+# (ocs_abi and every module, whole-archive as src/abi does) statically: clang's ASan runtime
+# lives in the executable, so an instrumented .so linked with --no-undefined cannot be built.
+foreach(pair "accept_ntlm;1" "accept_negotiate;2" "init_ntlm;3" "init_negotiate;4"
+             "accept_credssp;5" "init_credssp;6")
+  list(GET pair 0 n)
+  list(GET pair 1 mode)
+  ocs_fuzz(fuzz_${n} SOURCES targets/fuzz_sspi.cpp LIBS ocs_abi)
+  if(TARGET fuzz_${n})
+    target_compile_definitions(fuzz_${n} PRIVATE OCS_FUZZ_MODE=${mode})
+    set(whole "LINKER:--whole-archive" $<TARGET_FILE:ocs_abi>)
+    foreach(m ${OCS_LINKED_MODULES})
+      list(APPEND whole $<TARGET_FILE:${m}>)
+    endforeach()
+    target_link_options(fuzz_${n} PRIVATE ${whole} "LINKER:--no-whole-archive")
+    target_link_libraries(fuzz_${n} PRIVATE OpenSSL::SSL OpenSSL::Crypto)
+  endif()
+endforeach()
