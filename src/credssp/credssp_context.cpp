@@ -166,7 +166,7 @@ class CredSspContext final : public Context {
 SECURITY_STATUS CredSspContext::Step(const StepIn& in, StepOut* out) {
   if (state_ == State::kFailed) return fail_status_;
   if (state_ == State::kDone) return SEC_E_OUT_OF_SEQUENCE;  // sspi-rs: nothing after Final
-  if (req_flags_ == 0) {
+  if (!started_) {
     req_flags_ = in.req_flags;
     target_ = std::u16string(in.target_name);
     ULONG bad = role_ == Role::kClient ? kIscUnsupported : kAscUnsupported;
