@@ -3,6 +3,8 @@
 #include "spnego/negotiate_context.h"
 
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -19,10 +21,17 @@ ByteSpan StrBytes(std::string_view s) { return AsBytes(s.data(), s.size()); }
 
 }  // namespace
 
+NegotiateOptions NegotiateOptionsFromEnvironment() {
+  NegotiateOptions o;
+  const char* raw = std::getenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM");
+  o.client_raw_ntlm = raw != nullptr && std::strcmp(raw, "1") == 0;
+  return o;
+}
+
 NegotiateContext::NegotiateContext(Role role, std::shared_ptr<Credential> ntlm_cred,
                                    std::shared_ptr<Credential> self,
-                                   std::unique_ptr<Context> first_mech)
-    : role_(role), ntlm_cred_(std::move(ntlm_cred)), self_(std::move(self)) {
+                                   std::unique_ptr<Context> first_mech, NegotiateOptions options)
+    : role_(role), options_(options), ntlm_cred_(std::move(ntlm_cred)), self_(std::move(self)) {
   auto* ntlm = dynamic_cast<ntlm::NtlmContext*>(first_mech.get());
   if (ntlm != nullptr) {
     ntlm_owner_ = std::move(first_mech);
@@ -70,7 +79,7 @@ SECURITY_STATUS NegotiateContext::Step(const StepIn& in, StepOut* out) {
       s = ServerAuth(in, out);
       break;
     case State::kRaw:
-      s = RawStep(in, out);
+      s = RawStep(in.token, in, out);
       break;
     case State::kDone:
     case State::kFailed:
@@ -101,6 +110,13 @@ SECURITY_STATUS NegotiateContext::ClientStart(const StepIn& in, StepOut* out) {
     const SECURITY_STATUS s = NewMech();
     if (s != SEC_E_OK) return s;
   }
+  if (options_.client_raw_ntlm) {
+    // WinPR-style Negotiate: bare NTLM from the first token on (NegotiateOptions).
+    raw_ntlm_ = true;
+    mech_selected_ = true;
+    state_ = State::kRaw;
+    return RawStep(ByteSpan(), in, out);
+  }
   StepOut mech_out;
   const SECURITY_STATUS s = StepMech(ByteSpan(), in, &mech_out);
   if (s != SEC_I_CONTINUE_NEEDED) return Succeeded(s) ? SEC_E_INTERNAL_ERROR : s;
@@ -127,7 +143,7 @@ SECURITY_STATUS NegotiateContext::ClientReply(const StepIn& in, StepOut* out) {
     raw_ntlm_ = true;
     mech_selected_ = true;
     state_ = State::kRaw;
-    return RawStep(in, out);
+    return RawStep(in.token, in, out);
   }
   NegTokenResp resp;
   if (!ParseNegTokenResp(in.token, &resp)) return SEC_E_INVALID_TOKEN;
@@ -246,7 +262,7 @@ SECURITY_STATUS NegotiateContext::ServerStart(const StepIn& in, StepOut* out) {
     raw_ntlm_ = true;
     mech_selected_ = true;
     state_ = State::kRaw;
-    return RawStep(in, out);
+    return RawStep(in.token, in, out);
   }
   NegTokenInit init;
   if (!ParseInitialContextToken(in.token, &init) || init.mech_types.empty()) {
@@ -352,8 +368,8 @@ SECURITY_STATUS NegotiateContext::ServerAuth(const StepIn& in, StepOut* out) {
   return SEC_E_OK;
 }
 
-SECURITY_STATUS NegotiateContext::RawStep(const StepIn& in, StepOut* out) {
-  const SECURITY_STATUS s = StepMech(in.token, in, out);
+SECURITY_STATUS NegotiateContext::RawStep(ByteSpan token, const StepIn& in, StepOut* out) {
+  const SECURITY_STATUS s = StepMech(token, in, out);
   if (s == SEC_E_OK) {
     keys_ready_ = ntlm_->KeysReady();
     state_ = State::kDone;
@@ -484,7 +500,8 @@ namespace {
 
 class NegotiateCredential final : public Credential {
  public:
-  explicit NegotiateCredential(std::shared_ptr<Credential> ntlm) : ntlm_(std::move(ntlm)) {}
+  NegotiateCredential(std::shared_ptr<Credential> ntlm, NegotiateOptions options)
+      : ntlm_(std::move(ntlm)), options_(options) {}
   PackageId package() const override { return PackageId::kNegotiate; }
   ULONG use() const override { return ntlm_->use(); }
 
@@ -495,7 +512,8 @@ class NegotiateCredential final : public Credential {
     const SECURITY_STATUS s = ntlm_->NewContext(role, &probe);
     if (s != SEC_E_OK) return s;
     if (dynamic_cast<ntlm::NtlmContext*>(probe.get()) == nullptr) return SEC_E_INTERNAL_ERROR;
-    *out = std::make_unique<NegotiateContext>(role, ntlm_, shared_from_this(), std::move(probe));
+    *out = std::make_unique<NegotiateContext>(role, ntlm_, shared_from_this(), std::move(probe),
+                                              options_);
     return SEC_E_OK;
   }
   SECURITY_STATUS QueryAttribute(ULONG attr, void* buf, CharWidth width) override {
@@ -507,6 +525,7 @@ class NegotiateCredential final : public Credential {
 
  private:
   std::shared_ptr<Credential> ntlm_;
+  NegotiateOptions options_;
 };
 
 class NegotiatePackageImpl final : public Package {
@@ -519,7 +538,8 @@ class NegotiatePackageImpl final : public Package {
     std::shared_ptr<Credential> ntlm_cred;
     const SECURITY_STATUS s = ntlm_->AcquireCredentials(args, &ntlm_cred);
     if (s != SEC_E_OK) return s;
-    *out = std::make_shared<NegotiateCredential>(std::move(ntlm_cred));
+    *out = std::make_shared<NegotiateCredential>(std::move(ntlm_cred),
+                                                 NegotiateOptionsFromEnvironment());
     return SEC_E_OK;
   }
 

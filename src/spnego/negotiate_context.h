@@ -38,12 +38,23 @@
 
 namespace ocs::spnego {
 
+// NegotiateOptions are per-credential switches, taken from the environment when the
+// credential is acquired (NegotiateOptionsFromEnvironment).
+struct NegotiateOptions {
+  // client_raw_ntlm: the client sends bare NTLMSSP instead of SPNEGO, as WinPR's and FreeRDP
+  // 2.x's Negotiate do; needed against their Negotiate servers, which cannot parse a
+  // NegTokenInit. OPENCREDSSP_NEGOTIATE_RAW_NTLM=1. Windows servers accept both.
+  bool client_raw_ntlm = false;
+};
+NegotiateOptions NegotiateOptionsFromEnvironment();
+
 class NegotiateContext final : public Context {
  public:
   // `ntlm_cred` creates the inner NTLM context; `self` keeps the Negotiate credential alive;
   // `first_mech` (optional) is an NTLM context already made from `ntlm_cred` for `role`.
   NegotiateContext(Role role, std::shared_ptr<Credential> ntlm_cred,
-                   std::shared_ptr<Credential> self, std::unique_ptr<Context> first_mech = {});
+                   std::shared_ptr<Credential> self, std::unique_ptr<Context> first_mech = {},
+                   NegotiateOptions options = {});
   ~NegotiateContext() override;
 
   SECURITY_STATUS Step(const StepIn& in, StepOut* out) override;
@@ -89,12 +100,13 @@ class NegotiateContext final : public Context {
   [[nodiscard]] SECURITY_STATUS ServerStart(const StepIn& in, StepOut* out);
   [[nodiscard]] SECURITY_STATUS ServerMech(const StepIn& in, StepOut* out);
   [[nodiscard]] SECURITY_STATUS ServerAuth(const StepIn& in, StepOut* out);
-  [[nodiscard]] SECURITY_STATUS RawStep(const StepIn& in, StepOut* out);
+  [[nodiscard]] SECURITY_STATUS RawStep(ByteSpan token, const StepIn& in, StepOut* out);
   [[nodiscard]] SECURITY_STATUS SignMechList(Bytes* out_mic);
   [[nodiscard]] SECURITY_STATUS VerifyMechList(ByteSpan mic);
   [[nodiscard]] bool PerMessageReady() const;
 
   Role role_;
+  NegotiateOptions options_;
   State state_ = State::kStart;
   std::shared_ptr<Credential> ntlm_cred_;
   std::shared_ptr<Credential> self_;
@@ -111,7 +123,8 @@ class NegotiateContext final : public Context {
 };
 
 // MakeNegotiatePackage builds the Negotiate package over `ntlm` (tests pass a fake NTLM
-// package; NegotiatePackage() passes NtlmPackage()).
+// package; NegotiatePackage() passes NtlmPackage()). Each AcquireCredentials reads
+// NegotiateOptionsFromEnvironment().
 std::shared_ptr<Package> MakeNegotiatePackage(std::shared_ptr<Package> ntlm);
 
 }  // namespace ocs::spnego

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <cstring>
 #include <string>
 
@@ -460,6 +462,32 @@ TEST(Negotiate, ClientFallsBackWhenServerAnswersRawNtlm) {
   in.token = auth;
   StepOut fin;
   ASSERT_EQ(ntlm.Step(in, &fin), SEC_E_OK);
+}
+
+TEST(Negotiate, ClientRawNtlmOptionSpeaksBareNtlm) {
+  // OPENCREDSSP_NEGOTIATE_RAW_NTLM=1 (read when the credential is acquired): WinPR-style.
+  setenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM", "1", 1);
+  Side client = MakeSide(Role::kClient);
+  unsetenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM");
+  Side server = MakeSide(Role::kServer);
+  Bytes t1, t2, t3, t4;
+  ASSERT_EQ(client.Step({}, &t1), SEC_I_CONTINUE_NEEDED);
+  EXPECT_TRUE(IsRawNtlm(t1));
+  EXPECT_TRUE(client.nego()->RawNtlm());
+  ASSERT_EQ(server.Step(t1, &t2), SEC_I_CONTINUE_NEEDED);
+  EXPECT_TRUE(IsRawNtlm(t2));
+  ASSERT_EQ(client.Step(t2, &t3), SEC_E_OK);
+  EXPECT_TRUE(IsRawNtlm(t3));
+  ASSERT_EQ(server.Step(t3, &t4), SEC_E_OK);
+  EXPECT_FALSE(client.nego()->MicExchanged());
+  SealRoundTrip(client.ctx.get(), server.ctx.get(), "raw both ways");
+  SealRoundTrip(server.ctx.get(), client.ctx.get(), "and back");
+  // Other values leave SPNEGO on.
+  setenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM", "yes", 1);
+  Side client2 = MakeSide(Role::kClient);
+  unsetenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM");
+  ASSERT_EQ(client2.Step({}, &t1), SEC_I_CONTINUE_NEEDED);
+  EXPECT_EQ(std::to_integer<int>(t1[0]), 0x60);
 }
 
 TEST(Negotiate, ServerInitiatedNegTokenInit2) {

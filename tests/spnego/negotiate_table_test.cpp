@@ -287,6 +287,23 @@ TEST_F(NegotiateTable, NegotiateClientAgainstRawNtlmServer) {
   Delete(&sc);
 }
 
+TEST_F(NegotiateTable, RawNtlmClientOptionAgainstNtlmServer) {
+  // OPENCREDSSP_NEGOTIATE_RAW_NTLM=1: our Negotiate client speaks bare NTLM (as WinPR's does),
+  // so a raw-only server (here our NTLM package; WinPR 2.x's Negotiate in tests/interop) works.
+  setenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM", "1", 1);
+  const CredHandle c = Client();
+  unsetenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM");
+  const CredHandle s = Server("NTLM");
+  testlib::HandshakeResult r = testlib::RunHandshake(t_, c, t_, s);
+  ASSERT_TRUE(r.ok()) << r.error << " client 0x" << std::hex << r.client_status << " server 0x"
+                      << r.server_status;
+  for (const U8& tok : r.client_tokens) EXPECT_TRUE(IsRawNtlm(B(tok)));
+  ExpectPackage(&r.client_ctx, u"NTLM", SECPKG_NEGOTIATION_COMPLETE);
+  SealRoundTrip(&r.client_ctx, &r.server_ctx, "raw negotiate client");
+  SealRoundTrip(&r.server_ctx, &r.client_ctx, "ntlm server");
+  testlib::DeleteHandshakeContexts(&r, t_, t_);
+}
+
 TEST_F(NegotiateTable, TamperedClientMechListMicFails) {
   const CredHandle c = Client(), s = Server();
   Ctx cc, sc;
