@@ -12,9 +12,7 @@
 namespace ocs::ntlm {
 
 NtlmContextImpl::NtlmContextImpl(Role role, std::shared_ptr<NtlmCredential> cred)
-    : role_(role), cred_(std::move(cred)) {
-  if (role_ == Role::kServer) store_ = cred_->user_store();
-}
+    : role_(role), cred_(std::move(cred)) {}
 
 SECURITY_STATUS NtlmContextImpl::Step(const StepIn& in, StepOut* out) {
   if (in.token.size() > kMaxMessageSize) {

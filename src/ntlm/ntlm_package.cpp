@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <opencredssp/store.h>
+
 #include "core/context_buffer.h"
 #include "core/log.h"
 #include "util/utf16.h"
@@ -101,13 +103,81 @@ bool PathFromAttribute(const void* buf, ULONG len, CharWidth width, std::string*
   return !out->empty();
 }
 
+namespace {
+
+// CString reads a NUL-terminated string of the entry point's width (bounded: 1024 units).
+bool CString(const void* p, CharWidth width, std::u16string* out) {
+  out->clear();
+  if (p == nullptr) return true;
+  constexpr size_t kMax = 1024;
+  if (width == CharWidth::kWide) {
+    const auto* w = static_cast<const SEC_WCHAR*>(p);
+    size_t n = 0;
+    while (n < kMax && w[n] != 0) ++n;
+    if (n == kMax) return false;
+    out->assign(w, w + n);
+  } else {
+    const auto* a = static_cast<const char*>(p);
+    size_t n = 0;
+    while (n < kMax && a[n] != '\0') ++n;
+    if (n == kMax) return false;
+    *out = util::Utf8ToUtf16(std::string_view(a, n));
+  }
+  return true;
+}
+
+}  // namespace
+
 SECURITY_STATUS NtlmCredential::SetAttribute(ULONG attr, const void* buf, ULONG len,
                                              CharWidth width) {
-  if (attr != SECPKG_ATTR_AUTH_NTLM_SAM_FILE) return SEC_E_UNSUPPORTED_FUNCTION;
-  std::string path;
-  if (!PathFromAttribute(buf, len, width, &path)) return SEC_E_INVALID_PARAMETER;
-  set_user_store(store::OpenFileStore(path, store::FileFormat::kSam));
-  return SEC_E_OK;
+  if ((use_ & SECPKG_CRED_INBOUND) == 0) return SEC_E_UNSUPPORTED_FUNCTION;
+  if (buf == nullptr) return SEC_E_INVALID_PARAMETER;
+  switch (attr) {
+    case OCS_ATTR_USER_FILE: {
+      std::string path;
+      if (!PathFromAttribute(buf, len, width, &path)) return SEC_E_INVALID_PARAMETER;
+      set_user_store(store::OpenFileStore(path, store::FileFormat::kSam));
+      return SEC_E_OK;
+    }
+    case OCS_ATTR_ADD_USER: {
+      // OCS_USER_ENTRY_W and _A have the same layout; only the string type differs.
+      if (len < sizeof(OCS_USER_ENTRY_W)) return SEC_E_INVALID_PARAMETER;
+      const auto* e = static_cast<const OCS_USER_ENTRY_W*>(buf);
+      if (e->Version != OCS_USER_STRUCT_VERSION) return SEC_E_INVALID_PARAMETER;
+      if ((e->Password == nullptr) == (e->NtHash == nullptr)) return SEC_E_INVALID_PARAMETER;
+      std::u16string user, domain;
+      if (!CString(e->User, width, &user) || !CString(e->Domain, width, &domain) ||
+          user.empty()) {
+        return SEC_E_INVALID_PARAMETER;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!own_users_) {
+        own_users_ = std::make_shared<store::MemoryStore>();
+        store_ = own_users_;
+      }
+      if (e->NtHash != nullptr) {
+        return own_users_->AddNtHash(user, domain, AsBytes(e->NtHash, 16))
+                   ? SEC_E_OK
+                   : SEC_E_INVALID_PARAMETER;
+      }
+      std::u16string pw;
+      if (!CString(e->Password, width, &pw)) return SEC_E_INVALID_PARAMETER;
+      const SecretU16 password(std::move(pw));
+      return own_users_->AddPassword(user, domain, password.str()) ? SEC_E_OK
+                                                                   : SEC_E_INTERNAL_ERROR;
+    }
+    case OCS_ATTR_USER_LOOKUP: {
+      if (len < sizeof(OCS_USER_LOOKUP)) return SEC_E_INVALID_PARAMETER;
+      const auto* l = static_cast<const OCS_USER_LOOKUP*>(buf);
+      if (l->Version != OCS_USER_STRUCT_VERSION || l->Lookup == nullptr) {
+        return SEC_E_INVALID_PARAMETER;
+      }
+      set_user_store(std::make_shared<store::CallbackStore>(l->Lookup, l->Context));
+      return SEC_E_OK;
+    }
+    default:
+      return SEC_E_UNSUPPORTED_FUNCTION;
+  }
 }
 
 std::shared_ptr<NtlmCredential> NewNtlmServerCredential(std::shared_ptr<store::UserStore> s) {

@@ -46,8 +46,11 @@ class NtlmCredential : public Credential {
   ULONG use() const override { return use_; }
   SECURITY_STATUS NewContext(Role role, std::unique_ptr<Context>* out) override;
   SECURITY_STATUS QueryAttribute(ULONG attr, void* buf, CharWidth width) override;
-  // SetAttribute(SECPKG_ATTR_AUTH_NTLM_SAM_FILE): NUL-terminated path (UTF-8, or UTF-16 for the
-  // W entry point) of a user file; later contexts of this credential use it.
+  // SetAttribute (include/opencredssp/store.h): OCS_ATTR_USER_FILE (= WinPR's
+  // SECPKG_ATTR_AUTH_NTLM_SAM_FILE, a NUL-terminated "[sam:|ntlm:]path", UTF-8 or UTF-16 for
+  // the W entry point), OCS_ATTR_ADD_USER (OCS_USER_ENTRY_W/A into the credential's own
+  // in-memory store) and OCS_ATTR_USER_LOOKUP (an embedder callback). Contexts of this
+  // credential see the change at their next AUTHENTICATE.
   SECURITY_STATUS SetAttribute(ULONG attr, const void* buf, ULONG len, CharWidth width) override;
 
   const std::optional<AuthIdentity>& identity() const { return identity_; }
@@ -61,6 +64,7 @@ class NtlmCredential : public Credential {
   const SecretBytes nt_hash_;
   mutable std::mutex mu_;
   std::shared_ptr<store::UserStore> store_;
+  std::shared_ptr<store::MemoryStore> own_users_;  // created by the first OCS_ATTR_ADD_USER
 };
 
 // NewNtlmServerCredential is the embedder's way to run a server on its own store without the
@@ -124,7 +128,7 @@ class NtlmContextImpl : public NtlmContext {
 
   const Role role_;
   const std::shared_ptr<NtlmCredential> cred_;
-  std::shared_ptr<store::UserStore> store_;  // server: from the credential, or attribute 1004
+  std::shared_ptr<store::UserStore> store_;  // server: set by attribute 1004, else credential's
   State state_ = State::kInitial;
   TestHooks hooks_;
   ULONG req_flags_ = 0;

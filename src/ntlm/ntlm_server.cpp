@@ -151,7 +151,8 @@ SECURITY_STATUS NtlmContextImpl::ServerAuthenticate(const StepIn& in, StepOut* o
     return SEC_E_INVALID_TOKEN;
   }
 
-  std::shared_ptr<store::UserStore> store = store_;
+  // A context-level user file (attribute 1004) wins over the credential's store.
+  std::shared_ptr<store::UserStore> store = store_ ? store_ : cred_->user_store();
   SecretBytes nt_hash;
   if (!store || !store->Lookup(user, domain, &nt_hash)) {
     OCS_LOG(kWarn, "ntlm server: logon denied: unknown user '%s' in domain '%s'",

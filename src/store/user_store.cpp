@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "core/log.h"
 #include "crypto/crypto.h"
@@ -318,6 +319,25 @@ std::shared_ptr<UserStore> DefaultStore() {
 void SetDefaultStore(std::shared_ptr<UserStore> store) {
   std::lock_guard<std::mutex> lock(g_mu);
   g_default = std::move(store);
+}
+
+}  // namespace ocs::store
+
+namespace ocs::store {
+
+bool CallbackStore::Lookup(std::u16string_view user, std::u16string_view domain,
+                           SecretBytes* out_nt_hash) {
+  if (fn_ == nullptr) return false;
+  // NUL-terminated copies in the ABI's 16-bit character type.
+  std::vector<SEC_WCHAR> u(user.begin(), user.end());
+  std::vector<SEC_WCHAR> d(domain.begin(), domain.end());
+  u.push_back(0);
+  d.push_back(0);
+  unsigned char hash[16] = {};
+  const int found = fn_(context_, u.data(), d.data(), hash);
+  if (found == 1) *out_nt_hash = SecretBytes(AsBytes(hash, sizeof(hash)));
+  OPENSSL_cleanse(hash, sizeof(hash));
+  return found == 1;
 }
 
 }  // namespace ocs::store

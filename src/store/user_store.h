@@ -124,3 +124,21 @@ constexpr char kDefaultUsersPath[] = "/etc/opencredssp/users";
 constexpr char kWinprSamPath[] = "/etc/winpr/SAM";
 
 }  // namespace ocs::store
+
+namespace ocs::store {
+
+// CallbackStore adapts an embedder's OCS_USER_LOOKUP_FN (include/opencredssp/store.h).
+class CallbackStore : public UserStore {
+ public:
+  using Fn = int (*)(void* context, const SEC_WCHAR* user, const SEC_WCHAR* domain,
+                     unsigned char nt_hash[16]);
+  CallbackStore(Fn fn, void* context) : fn_(fn), context_(context) {}
+  bool Lookup(std::u16string_view user, std::u16string_view domain,
+              SecretBytes* out_nt_hash) override;
+
+ private:
+  Fn fn_;
+  void* context_;
+};
+
+}  // namespace ocs::store

@@ -775,3 +775,80 @@ TEST(NtlmPackageTest, AcquireCredentials) {
 
 }  // namespace
 }  // namespace ocs::ntlm
+
+#include <opencredssp/store.h>
+
+namespace ocs::ntlm {
+namespace {
+
+// HandshakeWith runs a full exchange against an existing server credential.
+SECURITY_STATUS HandshakeWith(const std::shared_ptr<NtlmCredential>& scred, AuthIdentity id) {
+  std::shared_ptr<NtlmCredential> ccred;
+  EXPECT_EQ(NewNtlmClientCredential(std::move(id), &ccred), SEC_E_OK);
+  std::unique_ptr<Context> c, s;
+  EXPECT_EQ(ccred->NewContext(Role::kClient, &c), SEC_E_OK);
+  EXPECT_EQ(scred->NewContext(Role::kServer, &s), SEC_E_OK);
+  StepIn in;
+  StepOut o1, o2, o3, o4;
+  if (c->Step(in, &o1) != SEC_I_CONTINUE_NEEDED) return SEC_E_INTERNAL_ERROR;
+  in.token = o1.token;
+  if (s->Step(in, &o2) != SEC_I_CONTINUE_NEEDED) return SEC_E_INTERNAL_ERROR;
+  in.token = o2.token;
+  if (c->Step(in, &o3) != SEC_E_OK) return SEC_E_INTERNAL_ERROR;
+  in.token = o3.token;
+  return s->Step(in, &o4);
+}
+
+int SEC_ENTRY LookupBob(void* ctx, const SEC_WCHAR* user, const SEC_WCHAR* domain,
+                        unsigned char nt_hash[16]) {
+  ++*static_cast<int*>(ctx);
+  (void)domain;
+  if (std::u16string(reinterpret_cast<const char16_t*>(user)) != u"bob") return 0;
+  SecretBytes h;
+  if (!store::NtHash(u"hunter2", &h)) return 0;
+  std::memcpy(nt_hash, h.data(), 16);
+  return 1;
+}
+
+TEST(NtlmEmbedderStore, AddUserAndLookupCallbackAttributes) {
+  auto scred = NewNtlmServerCredential(std::make_shared<store::MemoryStore>());
+  EXPECT_EQ(HandshakeWith(scred, Identity(u"alice", u"EXAMPLE", u"Secret123")),
+            SEC_E_LOGON_DENIED);
+  // OCS_USER_ENTRY_A with a password, then OCS_USER_ENTRY_W with an NT hash.
+  OCS_USER_ENTRY_A a{OCS_USER_STRUCT_VERSION, "alice", "EXAMPLE", "Secret123", nullptr};
+  ASSERT_EQ(scred->SetAttribute(OCS_ATTR_ADD_USER, &a, sizeof(a), CharWidth::kAnsi), SEC_E_OK);
+  EXPECT_EQ(HandshakeWith(scred, Identity(u"alice", u"EXAMPLE", u"Secret123")), SEC_E_OK);
+  const unsigned char carol_hash[16] = {0xa4, 0xf4, 0x9c, 0x40, 0x65, 0x10, 0xbd, 0xca,
+                                        0xb6, 0x82, 0x4e, 0xe7, 0xc3, 0x0f, 0xd8, 0x52};
+  const char16_t carol[] = u"carol";
+  OCS_USER_ENTRY_W w{OCS_USER_STRUCT_VERSION, reinterpret_cast<const SEC_WCHAR*>(carol), nullptr,
+                     nullptr, carol_hash};
+  ASSERT_EQ(scred->SetAttribute(OCS_ATTR_ADD_USER, &w, sizeof(w), CharWidth::kWide), SEC_E_OK);
+  EXPECT_EQ(HandshakeWith(scred, Identity(u"carol", u"ANY", u"Password")), SEC_E_OK);
+  // Malformed entries.
+  OCS_USER_ENTRY_A both{OCS_USER_STRUCT_VERSION, "x", "", "pw", carol_hash};
+  EXPECT_EQ(scred->SetAttribute(OCS_ATTR_ADD_USER, &both, sizeof(both), CharWidth::kAnsi),
+            SEC_E_INVALID_PARAMETER);
+  OCS_USER_ENTRY_A v2{2, "x", "", "pw", nullptr};
+  EXPECT_EQ(scred->SetAttribute(OCS_ATTR_ADD_USER, &v2, sizeof(v2), CharWidth::kAnsi),
+            SEC_E_INVALID_PARAMETER);
+  EXPECT_EQ(scred->SetAttribute(OCS_ATTR_ADD_USER, &a, 4, CharWidth::kAnsi),
+            SEC_E_INVALID_PARAMETER);
+
+  // A lookup callback replaces the store.
+  int calls = 0;
+  OCS_USER_LOOKUP l{OCS_USER_STRUCT_VERSION, &LookupBob, &calls};
+  ASSERT_EQ(scred->SetAttribute(OCS_ATTR_USER_LOOKUP, &l, sizeof(l), CharWidth::kWide), SEC_E_OK);
+  EXPECT_EQ(HandshakeWith(scred, Identity(u"bob", u"EXAMPLE", u"hunter2")), SEC_E_OK);
+  EXPECT_EQ(HandshakeWith(scred, Identity(u"alice", u"EXAMPLE", u"Secret123")),
+            SEC_E_LOGON_DENIED);
+  EXPECT_EQ(calls, 2);
+  // Client credentials have no user store.
+  std::shared_ptr<NtlmCredential> ccred;
+  ASSERT_EQ(NewNtlmClientCredential(Identity(u"a", u"", u"b"), &ccred), SEC_E_OK);
+  EXPECT_EQ(ccred->SetAttribute(OCS_ATTR_USER_LOOKUP, &l, sizeof(l), CharWidth::kWide),
+            SEC_E_UNSUPPORTED_FUNCTION);
+}
+
+}  // namespace
+}  // namespace ocs::ntlm
