@@ -16,7 +16,7 @@
 // Usage:
 //   gss_peer server --lib L --package P --port N [--sam FILE]
 //   gss_peer client --lib L --package P --port N --user DOMAIN\user --pass PW
-//                   [--target host/localhost] [--msg TEXT] [--no-mic]
+//                   [--target host/localhost] [--msg TEXT] [--count N] [--no-mic]
 // Both bind/connect 127.0.0.1 only. Exit status 0 = the whole exchange succeeded.
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
@@ -123,6 +123,7 @@ struct Options {
   std::string mode, lib, package = "NTLM", sam, user, pass, target = "host/localhost";
   std::string msg = "hello from gss_peer";
   int port = 0;
+  int count = 1;  // messages to send, like gss-client -mcount
   bool mic = true;
 };
 
@@ -154,13 +155,17 @@ bool Parse(int argc, char** argv, Options* o) {
     } else if (a == "--port") {
       if (!next(&port)) return false;
       o->port = std::atoi(port.c_str());
+    } else if (a == "--count") {
+      if (!next(&port)) return false;
+      o->count = std::atoi(port.c_str());
     } else if (a == "--no-mic") {
       o->mic = false;
     } else {
       return false;
     }
   }
-  return !o->lib.empty() && o->port > 0 && (o->mode == "server" || o->mode == "client");
+  return !o->lib.empty() && o->port > 0 && o->count > 0 && o->count < 1000 &&
+         (o->mode == "server" || o->mode == "client");
 }
 
 void Trace(const char* who, SECURITY_STATUS s, const Bytes& tok) {
@@ -352,32 +357,38 @@ int RunClient(const Options& o, Provider& p) {
   } while (s == SEC_I_CONTINUE_NEEDED);
   std::printf("context established\n");
 
-  const Bytes msg(o.msg.begin(), o.msg.end());
-  Sealed sealed;
-  s = Encrypt(ctx, 0, msg, 0, &sealed);
-  if (s != SEC_E_OK) return Fail("EncryptMessage: " + StatusName(s));
-  Bytes wire = sealed.signature;
-  wire.insert(wire.end(), sealed.data.begin(), sealed.data.end());
-  const std::uint8_t flags = kTokenData | kTokenWrapped | kTokenEncrypted |
-                             (o.mic ? kTokenSendMic : 0);
-  if (!SendToken(fd, flags, wire)) return Fail("sending the wrapped message failed");
-  std::uint8_t rflags = 0;
-  Bytes reply;
-  if (!RecvToken(fd, &rflags, &reply)) {
-    std::printf("REFUSED: no reply to the wrapped message (the server dropped the connection)\n");
-    return 1;
-  }
-  if (o.mic) {
-    if ((rflags & kTokenMic) == 0) return Fail("expected a MIC token");
-    s = Verify(ctx, msg, reply, 0);
-    if (s != SEC_E_OK) {
-      std::printf("REFUSED: verifying signature: %s (MIC %s)\n", StatusName(s).c_str(),
-                  Hex(reply).c_str());
+  // Each message is wrapped (sealed) by us and answered with the server's MIC of the plaintext;
+  // both RC4 streams and sequence numbers advance with every message.
+  for (int i = 0; i < o.count; ++i) {
+    const std::string text = o.count == 1 ? o.msg : o.msg + " #" + std::to_string(i);
+    const Bytes msg(text.begin(), text.end());
+    Sealed sealed;
+    s = Encrypt(ctx, 0, msg, static_cast<ULONG>(i), &sealed);
+    if (s != SEC_E_OK) return Fail("EncryptMessage: " + StatusName(s));
+    Bytes wire = sealed.signature;
+    wire.insert(wire.end(), sealed.data.begin(), sealed.data.end());
+    const std::uint8_t flags =
+        kTokenData | kTokenWrapped | kTokenEncrypted | (o.mic ? kTokenSendMic : 0);
+    if (!SendToken(fd, flags, wire)) return Fail("sending the wrapped message failed");
+    std::uint8_t rflags = 0;
+    Bytes reply;
+    if (!RecvToken(fd, &rflags, &reply)) {
+      std::printf("REFUSED: no reply to wrapped message %d (the server dropped the connection)\n",
+                  i);
       return 1;
     }
-    std::printf("Signature verified.\n");
-  } else {
-    std::printf("Response received.\n");
+    if (o.mic) {
+      if ((rflags & kTokenMic) == 0) return Fail("expected a MIC token");
+      s = Verify(ctx, msg, reply, static_cast<ULONG>(i));
+      if (s != SEC_E_OK) {
+        std::printf("REFUSED: verifying signature %d: %s (MIC %s)\n", i, StatusName(s).c_str(),
+                    Hex(reply).c_str());
+        return 1;
+      }
+      std::printf("Signature verified (message %d).\n", i);
+    } else {
+      std::printf("Response received (message %d).\n", i);
+    }
   }
   SendToken(fd, kTokenNoop, Bytes());
   close(fd);
@@ -394,7 +405,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: gss_peer server|client --lib LIB --package NTLM|Negotiate --port N\n"
                  "       [--sam FILE] [--user DOMAIN\\user --pass PW] [--target T] [--msg M]"
-                 " [--no-mic]\n");
+                 " [--count N] [--no-mic]\n");
     return 2;
   }
   std::string error;

@@ -100,7 +100,9 @@ gss_client() {  # extra-args password
   [[ $MECH == spnego ]] && spnego=(-spnego)
   # -q: without it gss-client fails after a good context (gss_inquire_names_for_mech is not
   # supported by gss-ntlmssp); -mech needs the {...} form.
-  timeout 30 gss-client -q "${spnego[@]}" $1 -port "$PORT" -mech "$NTLM_OID" \
+  # -mcount 3: three wrapped messages, each answered by a MIC, so both RC4 streams and the
+  # sequence numbers advance past the first message.
+  timeout 30 gss-client -q "${spnego[@]}" $1 -mcount 3 -port "$PORT" -mech "$NTLM_OID" \
     -user "$DOMAIN\\$USER_NAME" -pass "$2" 127.0.0.1 host@localhost "hello from gss-client" \
     > "$WORK/client.log" 2>&1
   CLIENT_RC=$?
@@ -116,7 +118,7 @@ peer_client() {  # lib password extra...
   shift 2
   timeout 30 "$OCS_GSS_PEER" client --lib "$lib" --package "$PACKAGE" --port "$PORT" \
     --user "$DOMAIN\\$USER_NAME" --pass "$pw" --target host/localhost \
-    --msg "hello from gss_peer" "$@" > "$WORK/client.log" 2>&1
+    --msg "hello from gss_peer" --count 3 "$@" > "$WORK/client.log" 2>&1
   CLIENT_RC=$?
 }
 need_ours() {
@@ -135,21 +137,25 @@ case $SCENARIO in
     gss_server; gss_client "" "$PASSWORD"; finish_server; show
     [[ $CLIENT_RC == 0 ]] || fail "gss-client failed against gss-server"
     grep -q 'Accepted connection: "EXAMPLE\\alice"' "$WORK/server.log" || fail "no accepted connection"
-    grep -q 'Received message: "hello from gss-client"' "$WORK/server.log" || fail "message not received";;
+    [[ $(grep -c 'Received message: "hello from gss-client"' "$WORK/server.log") == 3 ]] ||
+      fail "gss-server did not receive the 3 messages";;
 
   gssclient-ours-raw|gssclient-ours-spnego)
     need_ours; peer_server "$OCS_INTEROP_OURLIB"; gss_client "" "$PASSWORD"; finish_server; show
     [[ $CLIENT_RC == 0 ]] || fail "gss-client (gss-ntlmssp) did not complete against our server"
     [[ $SERVER_RC == 0 ]] || fail "our server failed"
-    grep -q 'Received message: "hello from gss-client"' "$WORK/server.log" || fail "message not unsealed";;
+    [[ $(grep -c 'Received message: "hello from gss-client"' "$WORK/server.log") == 3 ]] ||
+      fail "our server did not unseal the 3 messages";;
 
   ours-gssserver-raw|ours-gssserver-spnego)
     need_ours; gss_server; peer_client "$OCS_INTEROP_OURLIB" "$PASSWORD"; finish_server; show
     grep -q 'Accepted connection: "EXAMPLE\\alice"' "$WORK/server.log" ||
       fail "gss-server (gss-ntlmssp) did not accept our client"
-    grep -q 'Received message: "hello from gss_peer"' "$WORK/server.log" ||
-      fail "gss-server could not unwrap our sealed message"
-    [[ $CLIENT_RC == 0 ]] || fail "our client failed (the MIC of gss-server's reply?)";;
+    [[ $(grep -c 'Received message: "hello from gss_peer #' "$WORK/server.log") == 3 ]] ||
+      fail "gss-server did not unwrap our 3 sealed messages"
+    [[ $(grep -c 'Signature verified (message' "$WORK/client.log") == 3 ]] ||
+      fail "our client did not verify gss-server's 3 MICs"
+    [[ $CLIENT_RC == 0 ]] || fail "our client failed";;
 
   gssclient-ours-raw-badpw|gssclient-ours-spnego-badpw)
     need_ours; peer_server "$OCS_INTEROP_OURLIB"; gss_client "" "$BAD_PASSWORD"; finish_server; show
@@ -172,8 +178,8 @@ case $SCENARIO in
 
   winpr-gssserver-raw)
     gss_server; peer_client "$WINPR" "$PASSWORD" --no-mic; finish_server; show
-    grep -q 'Received message: "hello from gss_peer"' "$WORK/server.log" ||
-      fail "gss-server did not unwrap gss_peer(WinPR)'s message"
+    [[ $(grep -c 'Received message: "hello from gss_peer #' "$WORK/server.log") == 3 ]] ||
+      fail "gss-server did not unwrap gss_peer(WinPR)'s 3 messages"
     [[ $CLIENT_RC == 0 ]] || fail "gss_peer(WinPR) client failed";;
 
   *) fail "unknown scenario $SCENARIO";;
