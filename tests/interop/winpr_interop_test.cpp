@@ -131,6 +131,18 @@ void ExpectClientName(Context& sctx) {
   sctx.provider().T().FreeContextBuffer(names.sUserName);
 }
 
+// SECPKG_ATTR_SIZES must describe the 16-byte NTLM signature on both sides: callers (FreeRDP's
+// nla.c) size the SECBUFFER_TOKEN of Encrypt/MakeSignature from cbSecurityTrailer/cbMaxSignature.
+void ExpectSizes(Context& ctx) {
+  SecPkgContext_Sizes sizes{};
+  const SECURITY_STATUS s =
+      ctx.provider().T().QueryContextAttributesW(ctx.handle(), SECPKG_ATTR_SIZES, &sizes);
+  ASSERT_EQ(s, SEC_E_OK) << ctx.provider().label() << " QueryContextAttributesW(SIZES)";
+  EXPECT_EQ(sizes.cbMaxSignature, 16u) << ctx.provider().label();
+  EXPECT_EQ(sizes.cbSecurityTrailer, 16u) << ctx.provider().label();
+  EXPECT_GT(sizes.cbMaxToken, 0u) << ctx.provider().label();
+}
+
 // Two sealed messages each way (interleaved, so both RC4 streams and sequence numbers advance),
 // then a tampered one that the receiver must refuse.
 void SealedExchange(Context& cctx, Context& sctx) {
@@ -205,6 +217,8 @@ void RunSealed(Provider& client, Provider& server, const std::string& package) {
   if (!server.is_winpr()) ExpectClientName(*e.sctx);
   // WinPR's Negotiate is raw NTLM: its first token is a bare NEGOTIATE_MESSAGE.
   if (client.is_winpr()) CheckRawNtlmFirstToken(e);
+  ExpectSizes(*e.cctx);
+  ExpectSizes(*e.sctx);
   SealedExchange(*e.cctx, *e.sctx);
 }
 
