@@ -41,10 +41,7 @@ std::string BioToString(BIO* bio) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-std::string Fingerprint(X509* x) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (X509_digest(x, EVP_sha256(), md, &n) != 1) return "";
+std::string Hex(const unsigned char* md, unsigned int n) {
   std::string out;
   for (unsigned int i = 0; i < n; ++i) {
     char b[4];
@@ -52,6 +49,13 @@ std::string Fingerprint(X509* x) {
     out += b;
   }
   return out;
+}
+
+std::string Fingerprint(X509* x) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (X509_digest(x, EVP_sha256(), md, &n) != 1) return "";
+  return Hex(md, n);
 }
 
 bool AddExt(X509* x, int nid, const char* value) {
@@ -110,6 +114,13 @@ std::string GenerateSelfSigned(const std::string& common_name, PemPair* out) {
   out->key_pem = BioToString(kbio.get());
   out->sha256_fingerprint = Fingerprint(x.get());
   return "";
+}
+
+std::string FingerprintOfDer(const unsigned char* der, size_t len) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(der, len, md, &n, EVP_sha256(), nullptr) != 1) return "";
+  return Hex(md, n);
 }
 
 std::string FingerprintOfPem(const std::string& cert_pem, std::string* out) {

@@ -5,6 +5,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace ocs::cli {
@@ -19,6 +20,9 @@ struct PemPair {
 // IP:127.0.0.1, IP:::1, EKU serverAuth, valid from one hour ago for 365 days.
 // Returns "" or an error message.
 std::string GenerateSelfSigned(const std::string& common_name, PemPair* out);
+
+// FingerprintOfDer computes the SHA-256 fingerprint of DER bytes ("AB:CD:...").
+std::string FingerprintOfDer(const unsigned char* der, size_t len);
 
 // FingerprintOfPem computes the SHA-256 fingerprint of a PEM certificate.
 std::string FingerprintOfPem(const std::string& cert_pem, std::string* out);

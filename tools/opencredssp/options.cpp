@@ -180,6 +180,34 @@ std::string ParseOptions(const std::vector<std::string>& args, Options* out) {
       out->password = v;
     } else if (name == "--target") {
       if (!(e = only(false)).empty() || !(e = value(&out->target)).empty()) return e;
+    } else if (name == "--inner") {
+      if (!(e = only(false)).empty() || !(e = value(&v)).empty()) return e;
+      if (v == "ntlm") {
+        out->raw_ntlm = true;
+      } else if (v == "spnego") {
+        out->raw_ntlm = false;
+      } else {
+        return "--inner must be spnego or ntlm";
+      }
+    } else if (name == "--server-cert-sha256") {
+      if (!(e = only(false)).empty() || !(e = value(&v)).empty()) return e;
+      std::string fp;
+      for (char c : v) {
+        if (std::isxdigit(static_cast<unsigned char>(c))) {
+          fp.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        } else if (c != ':') {
+          return "--server-cert-sha256 takes a SHA-256 fingerprint (hex, colons optional)";
+        }
+      }
+      if (fp.size() != 64) return "--server-cert-sha256 takes 32 bytes of hex";
+      for (size_t k = 0; k < 64; k += 2) {
+        out->pin_sha256 += (k == 0 ? "" : ":") + fp.substr(k, 2);
+      }
+    } else if (name == "--credssp-version") {
+      if (!(e = value(&v)).empty()) return e;
+      if (!ParseNumber<unsigned>(v, 2, 6, &out->credssp_version)) {
+        return "--credssp-version must be 2 to 6";
+      }
     } else if (name == "--no-delegate") {
       if (!(e = only(false)).empty() || !(e = flag(&out->no_delegate)).empty()) return e;
     } else {
@@ -190,6 +218,10 @@ std::string ParseOptions(const std::vector<std::string>& args, Options* out) {
   if (out->host.empty()) out->host = "127.0.0.1";
   if (out->cert_file.empty() != out->key_file.empty()) {
     return "--cert and --key go together";
+  }
+  if (out->package != "CREDSSP" &&
+      (out->raw_ntlm || out->credssp_version != 0 || !out->pin_sha256.empty())) {
+    return "--inner, --credssp-version and --server-cert-sha256 are CredSSP options";
   }
   if (out->package != "CREDSSP" && (!out->cert_file.empty())) {
     return "--cert/--key are for --package CREDSSP (NTLM and Negotiate use no certificate)";
@@ -245,6 +277,15 @@ client options
   -p, --password PASSWORD            password (or $OPENCREDSSP_PASSWORD)
   --target SPN                       service principal name (default TERMSRV/<host>)
   --no-delegate                      CredSSP: do not ask for delegation (ISC_REQ_DELEGATE)
+  --server-cert-sha256 FINGERPRINT   CredSSP: accept only the server certificate with this
+                                     SHA-256 fingerprint (the server prints it); checked as soon
+                                     as TLS is up, before any credential leaves. Without it the
+                                     client prints the fingerprint it saw and trusts the
+                                     certificate only through CredSSP's public-key binding.
+  --inner spnego|ntlm                CredSSP: what negoTokens carry (default spnego, as
+                                     Windows); FreeRDP 2 servers (freerdp-shadow-cli) need ntlm
+  --credssp-version N                CredSSP: the TSRequest version to announce (2..6, default 6;
+                                     also a server option)
 
 The server prints one line per authenticated connection:
   authenticated user=EXAMPLE\alice package=CREDSSP mechanism=NTLM credssp=6 peer=127.0.0.1:50312

@@ -42,6 +42,11 @@ struct Options {
   std::optional<std::string> user, domain, password;
   std::string target;                // "" = TERMSRV/<host>
   bool no_delegate = false;
+  std::string pin_sha256;            // --server-cert-sha256: refuse any other certificate
+  bool raw_ntlm = false;             // --inner ntlm: raw NTLMSSP in negoTokens (FreeRDP 2 servers)
+
+  // CredSSP, both sides
+  unsigned credssp_version = 0;      // --credssp-version; 0 = the library's default (6)
 
   Framing EffectiveFraming() const {
     return framing.value_or(package == "CREDSSP" ? Framing::kRdp : Framing::kLength);

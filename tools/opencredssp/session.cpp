@@ -304,15 +304,6 @@ struct ServerSetup {
   ULONG out_size = 0;  // CallerBufferSize
 };
 
-// ApplyUsers tells the package where the accounts are, the way FreeRDP does with WinPR:
-// SetContextAttributes(SECPKG_ATTR_AUTH_NTLM_SAM_FILE) with the path, once the context exists.
-SECURITY_STATUS ApplyUsers(const SspiLibrary& lib, CtxtHandle* ctx, const std::string& path) {
-  if (lib.t().SetContextAttributesW == nullptr) return SEC_E_UNSUPPORTED_FUNCTION;
-  return lib.t().SetContextAttributesW(ctx, SECPKG_ATTR_AUTH_NTLM_SAM_FILE,
-                                       const_cast<char*>(path.c_str()),
-                                       static_cast<ULONG>(path.size() + 1));
-}
-
 // ServeOne runs one connection to its end. Returns true if the client authenticated.
 bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& setup, Socket sock,
               const std::string& peer, const Printer& pr) {
@@ -342,7 +333,6 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
                     (opts.package == "CREDSSP" ? ASC_REQ_DELEGATE | ASC_REQ_STREAM : 0);
   Bytes pending;
   bool need_input = true;
-  bool users_applied = false;
   int received = 0;
   SECURITY_STATUS st = SEC_I_CONTINUE_NEEDED;
   for (int steps = 0;; ++steps) {
@@ -386,15 +376,6 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
                     pending.end() - static_cast<std::ptrdiff_t>(in[1].cbBuffer));
     } else {
       pending.clear();
-    }
-    if (!users_applied && ctx.valid() && !setup.users_path.empty()) {
-      // Accounts are needed from the client's second token on (NTLM AUTHENTICATE).
-      users_applied = true;
-      SECURITY_STATUS u = ApplyUsers(lib, ctx.get(), setup.users_path);
-      if (u != SEC_E_OK && opts.trace) {
-        pr.Line("server: SetContextAttributes(SECPKG_ATTR_AUTH_NTLM_SAM_FILE) -> " +
-                StatusName(u));
-      }
     }
     if (ByteSpan tok = out_token.bytes(); !tok.empty()) {
       pr.Token(true, tok);
@@ -469,14 +450,16 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
       return kExitSetup;
     }
     tmp.path = tmpl;
-    setup.users_path = tmp.path + "/users.txt";
+    const std::string file = tmp.path + "/users.txt";
+    // "ntlm:" names the format (docs/users.md) instead of relying on detection.
+    setup.users_path = "ntlm:" + file;
     {
-      std::ofstream f(setup.users_path);
-      ::chmod(setup.users_path.c_str(), 0600);
+      std::ofstream f(file);
+      ::chmod(file.c_str(), 0600);
       f << "# opencredssp demo account (DOMAIN:user:password)\n"
         << kDemoDomain << ':' << kDemoUser << ':' << kDemoPassword << '\n';
       if (!f) {
-        pr.Error("server: cannot write " + setup.users_path);
+        pr.Error("server: cannot write " + file);
         return kExitSetup;
       }
     }
@@ -487,6 +470,8 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
   // CredSSP: the TLS certificate.
   OCS_CREDSSP_SETTINGS settings{};
   settings.Version = OCS_CREDSSP_SETTINGS_VERSION;
+  settings.CredSspVersion = opts.credssp_version;
+  if (opts.credssp_version != 0 && opts.credssp_version < 5) settings.MinCredSspVersion = 2;
   CREDSSP_CRED credssp{};
   PemPair pem;
   std::string cert_label;
@@ -522,6 +507,13 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
     credssp.pSpnegoCred = nullptr;
   }
 
+  // The library's server credentials read their accounts from $OPENCREDSSP_USERS when acquired
+  // with no auth data (include/opencredssp/store.h, docs/users.md); the CredSSP package passes
+  // that on to its inner Negotiate/NTLM credential.
+  if (::setenv("OPENCREDSSP_USERS", setup.users_path.c_str(), 1) != 0) {
+    pr.Error(std::string("server: setenv: ") + std::strerror(errno));
+    return kExitSetup;
+  }
   CredHandleGuard cred(lib);
   TimeStamp expiry{};
   SECURITY_STATUS st = lib.t().AcquireCredentialsHandleW(
@@ -600,6 +592,9 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
 
   OCS_CREDSSP_SETTINGS settings{};
   settings.Version = OCS_CREDSSP_SETTINGS_VERSION;
+  settings.Flags = opts.raw_ntlm ? OCS_CREDSSP_F_RAW_NTLM : 0;
+  settings.CredSspVersion = opts.credssp_version;
+  if (opts.credssp_version != 0 && opts.credssp_version < 5) settings.MinCredSspVersion = 2;
   CREDSSP_CRED credssp{};
   credssp.Type = CredsspPasswordCreds;
   credssp.pSchannelCred = &settings;
@@ -653,6 +648,7 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
   }
 
   CtxtHandleGuard ctx(lib);
+  std::string server_fp;  // the certificate the server showed in the TLS handshake
   Bytes pending;
   bool need_input = false;
   int received = 0;
@@ -692,6 +688,26 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
       need_input = true;
       continue;
     }
+    if (opts.package == "CREDSSP" && server_fp.empty() && ctx.valid() && !IsError(st)) {
+      // MSDocs ISC (CredSSP): the package does not validate the server certificate
+      // (ISC_REQ_MANUAL_CRED_VALIDATION); the caller does, here before any further token -
+      // the password goes out only in the last one - is sent.
+      OCS_CREDSSP_CERT_BLOB blob{};
+      if (lib.t().QueryContextAttributesW(ctx.get(), SECPKG_ATTR_REMOTE_CERT_CONTEXT, &blob) ==
+              SEC_E_OK &&
+          blob.pbCertEncoded != nullptr) {
+        ContextBuffer free_it{lib, blob.pbCertEncoded};
+        server_fp = FingerprintOfDer(blob.pbCertEncoded, blob.cbCertEncoded);
+        pr.Info("client: server certificate sha256=" + server_fp);
+        if (!opts.pin_sha256.empty() && server_fp != opts.pin_sha256) {
+          pr.Error("client: the server's certificate is not the one given by "
+                   "--server-cert-sha256 (" + opts.pin_sha256 + "); nothing was sent\n"
+                   "  hint: a different server, or someone in between; compare with the "
+                   "fingerprint `opencredssp server` printed.");
+          return kExitAuthFailed;
+        }
+      }
+    }
     if (!first && in[1].BufferType == SECBUFFER_EXTRA && in[1].cbBuffer > 0 &&
         in[1].cbBuffer <= pending.size()) {
       pending.erase(pending.begin(),
@@ -719,9 +735,10 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
         if (lib.t().QueryContextAttributesW(ctx.get(), OCS_SECPKG_ATTR_CREDSSP_INFO, &info) ==
                 SEC_E_OK &&
             info.PeerErrorCode != 0) {
-          char b[64];
-          std::snprintf(b, sizeof b, "  the server's TSRequest.errorCode: NTSTATUS 0x%08X\n",
-                        static_cast<unsigned>(info.PeerErrorCode));
+          char b[96];
+          const auto nt = static_cast<uint32_t>(info.PeerErrorCode);
+          std::snprintf(b, sizeof b, "  the server's TSRequest.errorCode: NTSTATUS 0x%08X %s\n",
+                        nt, std::string(NtStatusName(nt)).c_str());
           msg += b;
         }
       }
@@ -754,6 +771,10 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
     }
   }
 
+  if (!opts.pin_sha256.empty() && server_fp.empty()) {
+    pr.Error("client: could not read the server certificate to check --server-cert-sha256");
+    return kExitAuthFailed;
+  }
   ContextFacts f = QueryFacts(lib, ctx.get(), opts.package, false);
   std::string line = "authenticated to " + peer + " as " +
                      (domain.empty() ? user : domain + "\\" + user) + " " +

@@ -173,6 +173,33 @@ const StatusInfo* LookupStatus(SECURITY_STATUS code) {
   return nullptr;
 }
 
+std::string_view NtStatusName(uint32_t code) {
+  switch (code) {
+    case 0xC0000022u:
+      return "STATUS_ACCESS_DENIED";
+    case 0xC0000064u:
+      return "STATUS_NO_SUCH_USER";
+    case 0xC000006Au:
+      return "STATUS_WRONG_PASSWORD";
+    case 0xC000006Du:
+      return "STATUS_LOGON_FAILURE";
+    case 0xC000006Eu:
+      return "STATUS_ACCOUNT_RESTRICTION";
+    case 0xC0000071u:
+      return "STATUS_PASSWORD_EXPIRED";
+    case 0xC0000072u:
+      return "STATUS_ACCOUNT_DISABLED";
+    case 0xC000015Bu:
+      return "STATUS_LOGON_TYPE_NOT_GRANTED";
+    case 0xC0000224u:
+      return "STATUS_PASSWORD_MUST_CHANGE";
+    case 0xC0000234u:
+      return "STATUS_ACCOUNT_LOCKED_OUT";
+    default:
+      return "";
+  }
+}
+
 std::string StatusName(SECURITY_STATUS code) {
   if (const StatusInfo* s = LookupStatus(code)) return std::string(s->name);
   char buf[16];

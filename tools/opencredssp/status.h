@@ -5,6 +5,7 @@
 
 #include <opencredssp/sspi.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,10 @@ const StatusInfo* LookupStatus(SECURITY_STATUS code);
 
 // StatusName returns the symbolic name, or "0x%08X" for an unknown code.
 std::string StatusName(SECURITY_STATUS code);
+
+// NtStatusName names the NTSTATUS codes a CredSSP server puts in TSRequest.errorCode
+// (MS-CSSP 2.2.1), or returns "".
+std::string_view NtStatusName(uint32_t code);
 
 // DescribeFailure formats the lines the command prints for a failed SSPI call:
 //   "<what>: SEC_E_X (0x...): <meaning>\n  hint: <hint>\n"

@@ -41,6 +41,7 @@ const char* HandshakeName(uint8_t t) {
 // DescribeTls lists the records of a TLS byte stream: "TLS ClientHello" or
 // "TLS ServerHello, ChangeCipherSpec, 4 encrypted records". Returns "" if `b` is not TLS.
 std::string DescribeTls(ByteSpan b) {
+  if (b.size() < 5) return "";
   std::string out;
   size_t encrypted = 0;
   size_t off = 0;
