@@ -860,7 +860,12 @@ size_t OptCost(const std::optional<Bytes>& s) { return s ? StringCost(*s) : 0; }
 
 SECURITY_STATUS CredSspContext::FillDelegatedCreds(void* buf) const {
   if (role_ != Role::kServer || !IsComplete() || !have_creds_) return SEC_E_NO_CREDENTIALS;
-  const TsCredentials& c = creds_;
+  return AllocDelegatedCreds(creds_, static_cast<SecPkgContext_ClientCreds*>(buf));
+}
+
+}  // namespace
+
+SECURITY_STATUS AllocDelegatedCreds(const TsCredentials& c, SecPkgContext_ClientCreds* out) {
   size_t need = sizeof(OCS_CREDSSP_DELEGATED_CREDS) + 16;
   const auto pkg_cost = [](const PackageCred& p) {
     return StringCost(p.package_name) + p.cred_buffer.size() + 1 + sizeof(OCS_CREDSSP_PACKAGE_CRED);
@@ -928,11 +933,12 @@ SECURITY_STATUS CredSspContext::FillDelegatedCreds(void* buf) const {
       break;
   }
   if (b.used > need) std::abort();  // cost computation above is wrong: never write past it
-  auto* out = static_cast<SecPkgContext_ClientCreds*>(buf);
   out->AuthBufferLen = static_cast<ULONG>(need);
   out->AuthBuffer = static_cast<PUCHAR>(mem);
   return SEC_E_OK;
 }
+
+namespace {
 
 SECURITY_STATUS CredSspContext::QueryAttribute(ULONG attr, void* buf, CharWidth width) {
   if (buf == nullptr) return SEC_E_INVALID_PARAMETER;

@@ -81,6 +81,11 @@ class CredSspCredential final : public Credential {
 [[nodiscard]] SECURITY_STATUS ParseSettings(const OCS_CREDSSP_SETTINGS* s, Settings* io,
                                             std::shared_ptr<tls::ServerIdentity>* io_identity);
 
+// AllocDelegatedCreds lays `creds` out as one OCS_CREDSSP_DELEGATED_CREDS block (credssp.h)
+// in a context buffer and points out->AuthBuffer at it (the SECPKG_ATTR_CREDS answer).
+[[nodiscard]] SECURITY_STATUS AllocDelegatedCreds(const TsCredentials& creds,
+                                                  SecPkgContext_ClientCreds* out);
+
 // NtStatusToSecurityStatus maps the NTSTATUS of a TSRequest.errorCode to what ISC returns.
 SECURITY_STATUS NtStatusToSecurityStatus(uint32_t nt);
 // SecurityStatusToNtStatus picks the errorCode a server sends for an inner failure.
