@@ -22,11 +22,12 @@ connect=127.0.0.1
 
 # start_server ARGS...: runs the server for one connection on a free port, sets $port.
 start_server() {
+  rm -f "$tmp/server.out" "$tmp/server.err"  # never read the previous server's port
   "$cli" server --package "$pkg" --framing "$framing" --listen "$listen" --once --timeout 20 "$@" \
     >"$tmp/server.out" 2>"$tmp/server.err" &
   server_pid=$!
   for _ in $(seq 100); do
-    port=$(sed -n 's/^listening on .*:\([0-9]*\) package=.*/\1/p' "$tmp/server.out")
+    port=$(sed -n 's/^listening on .*:\([0-9]*\) package=.*/\1/p' "$tmp/server.out" 2>/dev/null)
     [[ -n $port ]] && return 0
     kill -0 "$server_pid" 2>/dev/null || fail "server exited before listening"
     sleep 0.1

@@ -26,7 +26,7 @@ cleanup() {
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
-  rm -rf "$T"
+  [[ -n ${KEEP_T:-} ]] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -304,6 +304,51 @@ struct ServerSetup {
   ULONG out_size = 0;  // CallerBufferSize
 };
 
+// FollowingData reads what the client sends after CredSSP (a few seconds at most) and
+// decrypts it with the context (Schannel-style DecryptMessage, sspi-abi.md 9.5) to name it.
+void FollowingData(const SspiLibrary& lib, CtxtHandle* ctx, Transport& t, Bytes* pending,
+                   int timeout_seconds, const Printer& pr) {
+  SetTimeout(t.socket(), timeout_seconds == 0 || timeout_seconds > 5 ? 5 : timeout_seconds);
+  for (int round = 0; round < 8; ++round) {
+    if (pending->empty()) {
+      std::optional<SECURITY_STATUS> verdict;
+      if (!t.Receive(pending, &verdict)) return;
+    }
+    if (lib.t().DecryptMessage == nullptr) return;
+    Bytes work = *pending;
+    SecBuffer b[4] = {{static_cast<ULONG>(work.size()), SECBUFFER_DATA, work.data()},
+                      {0, SECBUFFER_EMPTY, nullptr},
+                      {0, SECBUFFER_EMPTY, nullptr},
+                      {0, SECBUFFER_EMPTY, nullptr}};
+    SecBufferDesc desc{SECBUFFER_VERSION, 4, b};
+    ULONG qop = 0;
+    SECURITY_STATUS st = lib.t().DecryptMessage(ctx, &desc, 0, &qop);
+    if (st == SEC_E_INCOMPLETE_MESSAGE) {
+      std::optional<SECURITY_STATUS> verdict;
+      if (!t.Receive(pending, &verdict)) return;
+      continue;
+    }
+    if (st != SEC_E_OK) {
+      pr.Info("server: " + std::to_string(pending->size()) +
+              " bytes followed the handshake; DecryptMessage: " + StatusName(st));
+      return;
+    }
+    for (const SecBuffer& x : b) {
+      if (x.BufferType != SECBUFFER_DATA || x.cbBuffer == 0) continue;
+      ByteSpan plain(static_cast<const std::byte*>(x.pvBuffer), x.cbBuffer);
+      const bool tpkt = plain.size() >= 9 && plain[0] == std::byte{3} && plain[1] == std::byte{0};
+      // X.224 Data TPDU (02 f0 80) carrying BER [APPLICATION 101] = MCS Connect-Initial
+      // (T.125 / MS-RDPBCGR 2.2.1.3).
+      const bool mcs_ci = tpkt && plain[7] == std::byte{0x7f} && plain[8] == std::byte{0x65};
+      pr.Info("server: the client continued with " + std::to_string(plain.size()) + " bytes" +
+              (mcs_ci ? " of RDP (MCS Connect Initial)" : tpkt ? " of RDP (TPKT)" : "") +
+              "; closing: this server only authenticates");
+      return;
+    }
+    pending->clear();  // a record without application data (e.g. a TLS 1.3 ticket): read on
+  }
+}
+
 // ServeOne runs one connection to its end. Returns true if the client authenticated.
 bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& setup, Socket sock,
               const std::string& peer, const Printer& pr) {
@@ -420,9 +465,11 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
   line += " peer=" + peer;
   pr.Line(line);
   if (opts.show_credentials && !cred_line.empty()) pr.Line(cred_line);
-  if (opts.package == "CREDSSP" && t.framing() != Framing::kLength && !pending.empty()) {
-    pr.Info("server: " + std::to_string(pending.size()) +
-            " bytes followed the handshake (the client's next protocol data); closing");
+  if (opts.package == "CREDSSP" && t.framing() == Framing::kRdp) {
+    // An RDP client goes on with MCS Connect Initial inside the same TLS channel (MS-RDPBCGR
+    // 5.4.2.1); xfreerdp +auth-only counts a server that closes before reading it as a failed
+    // transport. Read it, show what it was through DecryptMessage, then close.
+    FollowingData(lib, ctx.get(), t, &pending, opts.timeout_seconds, pr);
   }
   return true;
 }
@@ -740,6 +787,11 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
           std::snprintf(b, sizeof b, "  the server's TSRequest.errorCode: NTSTATUS 0x%08X %s\n",
                         nt, std::string(NtStatusName(nt)).c_str());
           msg += b;
+          if (NtStatusName(nt).empty() && !opts.raw_ntlm) {
+            msg += "  hint: that is not a logon-failure status: the server could not process our "
+                   "token. FreeRDP 2 servers (freerdp-shadow-cli) accept only raw NTLM inside "
+                   "CredSSP: add --inner ntlm.\n";
+          }
         }
       }
       pr.Error(msg);

@@ -21,7 +21,7 @@ constexpr std::array kStatuses = {
                ""},
     StatusInfo{SEC_I_CONTEXT_EXPIRED, "SEC_I_CONTEXT_EXPIRED",
                "The context has expired and can no longer be used.",
-               "The peer closed the secure channel."},
+               "The peer closed the secure channel (TLS close_notify)."},
     StatusInfo{SEC_I_INCOMPLETE_CREDENTIALS, "SEC_I_INCOMPLETE_CREDENTIALS",
                "The credentials supplied were not complete and could not be verified.",
                "The peer asked for a client certificate; CredSSP clients do not send one."},
@@ -78,8 +78,11 @@ constexpr std::array kStatuses = {
                "The server does not know the user's domain: check --domain and the --users file."},
     StatusInfo{SEC_E_BAD_PKGID, "SEC_E_BAD_PKGID", "The requested security package does not "
                "exist.", ""},
-    StatusInfo{SEC_E_CONTEXT_EXPIRED, "SEC_E_CONTEXT_EXPIRED", "The context has expired and can "
-               "no longer be used.", ""},
+    StatusInfo{SEC_E_CONTEXT_EXPIRED, "SEC_E_CONTEXT_EXPIRED",
+               "The context has expired and can no longer be used.",
+               "The peer closed the TLS channel before authentication completed. FreeRDP servers "
+               "do that instead of sending an errorCode when the logon fails: check --user, "
+               "--domain and --password (and --inner ntlm for FreeRDP 2)."},
     StatusInfo{SEC_E_INCOMPLETE_MESSAGE, "SEC_E_INCOMPLETE_MESSAGE",
                "The supplied message is incomplete. The signature was not verified.",
                "The peer closed the connection in the middle of a message."},
