@@ -6,6 +6,7 @@
 #include <opencredssp/credssp.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -543,10 +544,13 @@ struct MitmResult {
   bool saw_pub_key_auth = false;
 };
 
-MitmResult RunMitm(Pair& p) {
+MitmResult RunMitm(Pair& p, std::shared_ptr<ocs::tls::ServerIdentity> relay_key = nullptr,
+                   std::vector<ocs::credssp::TsRequest>* c2s = nullptr,
+                   std::vector<ocs::credssp::TsRequest>* s2c = nullptr) {
   MitmResult m;
   std::string err;
-  auto k2 = LoadPem(2).id;  // a key the real server does not hold
+  // By default a key the real server does not hold.
+  auto k2 = relay_key != nullptr ? relay_key : LoadPem(2).id;
   ocs::tls::Config sc;
   sc.identity = k2;
   auto to_victim = ocs::tls::Connection::Create(ocs::Role::kServer, sc, &err);
@@ -584,6 +588,7 @@ MitmResult RunMitm(Pair& p) {
         ++m.client_requests;
         m.saw_auth_info |= req.auth_info.has_value();
         m.saw_pub_key_auth |= req.pub_key_auth.has_value();
+        if (c2s != nullptr) c2s->push_back(req);
         EXPECT_TRUE(to_server->Write(plain));
         ocs::Bytes rec;
         to_server->TakeOutput(&rec);
@@ -596,6 +601,11 @@ MitmResult RunMitm(Pair& p) {
         ocs::Bytes back;
         (void)to_server->Read(&back);
         if (!back.empty()) {
+          if (s2c != nullptr) {
+            ocs::credssp::TsRequest resp;
+            EXPECT_TRUE(ocs::credssp::DecodeTsRequest(back, &resp));
+            s2c->push_back(resp);
+          }
           EXPECT_TRUE(to_victim->Write(back));
         }
       }
@@ -647,6 +657,75 @@ TEST_P(Mitm, ServerRefusesBindingOfAnotherKey) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Mitm, ::testing::Values(3, 6));
+
+// ---- the messages themselves, seen by a relay that holds the server's own key ---------------
+
+// SeqNum of a wrapped blob: NTLMSSP_MESSAGE_SIGNATURE {Version 1, Checksum(8), SeqNum(4)}.
+uint32_t SeqNum(const ocs::Bytes& wrapped) {
+  EXPECT_GE(wrapped.size(), 16u);
+  if (wrapped.size() < 16) return 0xffffffff;
+  EXPECT_EQ(wrapped[0], std::byte{1});
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::to_integer<uint32_t>(wrapped[12 + i]) << (8 * i);
+  return v;
+}
+
+class Wire : public ::testing::TestWithParam<std::tuple<int, bool>> {};
+
+TEST_P(Wire, MessageShapeAndSequenceNumbers) {
+  auto [version, raw] = GetParam();
+  Pair p;
+  OCS_CREDSSP_SETTINGS cs = BaseSettings(), ss = BaseSettings();
+  cs.CredSspVersion = static_cast<ULONG>(version);
+  cs.MinCredSspVersion = 2;
+  cs.Flags = raw ? OCS_CREDSSP_F_RAW_NTLM : 0;
+  ss.MinCredSspVersion = 2;
+  p.Init(cs, ss);
+  std::vector<ocs::credssp::TsRequest> c2s, s2c;
+  MitmResult m = RunMitm(p, LoadPem(0).id, &c2s, &s2c);  // the server's own key: binding holds
+  ASSERT_EQ(m.client, SEC_E_OK);
+  ASSERT_EQ(m.server, SEC_E_OK);
+  ExpectDelegatedPassword(p.server, kDomain, kUser, kPassword);
+  // Flow A: NEGOTIATE; AUTHENTICATE + pubKeyAuth; authInfo. The server: CHALLENGE; pubKeyAuth.
+  ASSERT_EQ(c2s.size(), 3u);
+  ASSERT_EQ(s2c.size(), 2u);
+  const bool nonce = version >= 5;
+  const ocs::Bytes ntlmssp = {std::byte{'N'}, std::byte{'T'}, std::byte{'L'}, std::byte{'M'},
+                              std::byte{'S'}, std::byte{'S'}, std::byte{'P'}, std::byte{0}};
+  for (const auto& r : c2s) EXPECT_EQ(r.version, static_cast<uint32_t>(version));
+  for (const auto& r : s2c) EXPECT_EQ(r.version, 6u);  // each side sends its own
+  ASSERT_EQ(c2s[0].nego_tokens.size(), 1u);
+  const ocs::Bytes& first = c2s[0].nego_tokens[0];
+  if (raw) {
+    ASSERT_GE(first.size(), 8u);
+    EXPECT_TRUE(std::equal(ntlmssp.begin(), ntlmssp.end(), first.begin()));
+  } else {
+    EXPECT_EQ(first[0], std::byte{0x60});  // GSS InitialContextToken around NegTokenInit
+  }
+  EXPECT_EQ(c2s[0].client_nonce.has_value(), nonce);
+  // AUTHENTICATE with pubKeyAuth in the same TSRequest.
+  ASSERT_EQ(c2s[1].nego_tokens.size(), 1u);
+  ASSERT_TRUE(c2s[1].pub_key_auth.has_value());
+  EXPECT_EQ(c2s[1].client_nonce.has_value(), nonce);
+  EXPECT_EQ(c2s[1].pub_key_auth->size(), 16u + (nonce ? 32u : 270u));  // hash, or the RSA key
+  // credssp.md 4.2/4.3: raw NTLM 0 / 0 / 1; SPNEGO (mechListMIC took 0) 1 / 1 / 2.
+  EXPECT_EQ(SeqNum(*c2s[1].pub_key_auth), raw ? 0u : 1u);
+  ASSERT_TRUE(s2c[1].pub_key_auth.has_value());
+  EXPECT_EQ(SeqNum(*s2c[1].pub_key_auth), raw ? 0u : 1u);
+  EXPECT_EQ(s2c[1].nego_tokens.size(), raw ? 0u : 1u);  // SPNEGO's final mechListMIC token
+  EXPECT_FALSE(s2c[0].pub_key_auth.has_value());
+  ASSERT_TRUE(c2s[2].auth_info.has_value());
+  EXPECT_TRUE(c2s[2].nego_tokens.empty());
+  EXPECT_FALSE(c2s[2].pub_key_auth.has_value());
+  EXPECT_EQ(SeqNum(*c2s[2].auth_info), raw ? 1u : 2u);
+  for (const auto& r : s2c) EXPECT_FALSE(r.error_code.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Wire, ::testing::Combine(::testing::Values(3, 6), ::testing::Bool()),
+                         [](const auto& pinfo) {
+                           return "v" + std::to_string(std::get<0>(pinfo.param)) +
+                                  (std::get<1>(pinfo.param) ? "_raw" : "_spnego");
+                         });
 
 // ---- flow B, ECDSA, identities ------------------------------------------------------------
 
