@@ -65,8 +65,8 @@ export GSSNTLMSSP_DEBUG=$WORK/gssntlmssp.log
 # Our server's user database (docs/users.md); WinPR's gets the SAM file through attribute 1004.
 export OPENCREDSSP_USERS=sam:$WORK/SAM
 
-wait_listen() {
-  for _ in $(seq 1 100); do
+wait_listen() {  # up to 15 s: an ASan build under load starts slowly
+  for _ in $(seq 1 300); do
     ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q . && return 0
     sleep 0.05
   done
