@@ -831,6 +831,35 @@ TEST(CredSspFlows, IdentityForms) {
   }
 }
 
+TEST(CredSspFlows, CertificateFromEnvironment) {
+  const char* dir = std::getenv("OCS_TEST_DATA");
+  ASSERT_NE(dir, nullptr);
+  std::string base = std::string(dir) + "/credssp/data/ec256";
+  setenv("OPENCREDSSP_CERT", (base + ".crt").c_str(), 1);
+  setenv("OPENCREDSSP_KEY", (base + ".key").c_str(), 1);
+  Cred sc, cc, bad;
+  AcquireServer(&sc, BaseSettings());
+  setenv("OPENCREDSSP_KEY", (std::string(dir) + "/credssp/data/rsa2048.key").c_str(), 1);
+  AcquireServer(&bad, BaseSettings());  // key does not match the certificate
+  unsetenv("OPENCREDSSP_CERT");
+  unsetenv("OPENCREDSSP_KEY");
+  ASSERT_EQ(sc.st, SEC_E_OK);
+  EXPECT_EQ(bad.st, SEC_E_UNKNOWN_CREDENTIALS);
+  ClientIdentity id;
+  AcquireClient(&cc, BaseSettings(), &id.id);
+  Side s{ocs::Role::kServer}, c{ocs::Role::kClient};
+  s.cred = sc.h;
+  c.cred = cc.h;
+  Outcome o = Handshake(c, s);
+  ASSERT_EQ(o.server, SEC_E_OK);
+  OCS_CREDSSP_CERT_BLOB remote{};
+  ASSERT_EQ(T()->QueryContextAttributesW(&c.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &remote), SEC_E_OK);
+  auto d = LoadPem(1).id->CertDer();
+  EXPECT_EQ(Bytes(remote.pbCertEncoded, remote.pbCertEncoded + remote.cbCertEncoded),
+            Bytes(reinterpret_cast<uint8_t*>(d.data()), reinterpret_cast<uint8_t*>(d.data()) + d.size()));
+  T()->FreeContextBuffer(remote.pbCertEncoded);
+}
+
 TEST(CredSspFlows, SetCredentialsAttributesSettings) {
   // Settings through SetCredentialsAttributesW instead of pSchannelCred.
   Cred sc, cc;
