@@ -852,3 +852,75 @@ TEST(NtlmEmbedderStore, AddUserAndLookupCallbackAttributes) {
 
 }  // namespace
 }  // namespace ocs::ntlm
+
+#include <random>
+
+namespace ocs::ntlm {
+namespace {
+
+TEST(NtlmRobustness, RandomlyMutatedTokensNeverAuthenticate) {
+  std::mt19937 rng(20261128);
+  auto mutate = [&rng](Bytes* m) {
+    switch (rng() % 4) {
+      case 0:  // a few random bytes
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 6); k < n; ++k) {
+          (*m)[rng() % m->size()] = std::byte(rng() & 0xff);
+        }
+        break;
+      case 1:  // truncate
+        m->resize(rng() % m->size());
+        break;
+      case 2:  // extend with garbage
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 64); k < n; ++k) {
+          m->push_back(std::byte(rng() & 0xff));
+        }
+        break;
+      default:  // a descriptor pointing somewhere random
+        if (m->size() >= 28) {
+          const size_t at = 12 + 8 * (rng() % 2);
+          util::StoreU32(MutableByteSpan(*m).subspan(at + 4, 4), static_cast<uint32_t>(rng()));
+        }
+        break;
+    }
+  };
+  for (int i = 0; i < 150; ++i) {
+    Options o;
+    o.edit_challenge = mutate;
+    const Peer p = Handshake(o);
+    EXPECT_FALSE(p.client_status == SEC_E_OK && p.server_status == SEC_E_OK) << i;
+  }
+  for (int i = 0; i < 150; ++i) {
+    Options o;
+    o.edit_authenticate = mutate;
+    const Peer p = Handshake(o);
+    EXPECT_NE(p.server_status, SEC_E_OK) << i;
+  }
+}
+
+TEST(NtlmServerNames, ChallengeCarriesConfiguredNamesAndTimestamp) {
+  ASSERT_EQ(setenv("OPENCREDSSP_NTLM_COMPUTER", "SRV01", 1), 0);
+  ASSERT_EQ(setenv("OPENCREDSSP_NTLM_DOMAIN", "CORP", 1), 0);
+  ASSERT_EQ(setenv("OPENCREDSSP_NTLM_DNS_DOMAIN", "corp.example", 1), 0);
+  Peer p = Handshake(Options{});
+  unsetenv("OPENCREDSSP_NTLM_COMPUTER");
+  unsetenv("OPENCREDSSP_NTLM_DOMAIN");
+  unsetenv("OPENCREDSSP_NTLM_DNS_DOMAIN");
+  ASSERT_EQ(p.server_status, SEC_E_OK);
+  ChallengeMessage ch;
+  ASSERT_TRUE(ParseChallenge(p.challenge, &ch));
+  EXPECT_EQ(ch.target_info.GetString(kAvNbComputerName).value_or(u""), u"SRV01");
+  EXPECT_EQ(ch.target_info.GetString(kAvNbDomainName).value_or(u""), u"CORP");
+  EXPECT_EQ(ch.target_info.GetString(kAvDnsDomainName).value_or(u""), u"corp.example");
+  const uint64_t ts = ch.target_info.GetU64(kAvTimestamp).value_or(0);
+  const uint64_t now = FileTimeNow();
+  EXPECT_LE(now - ts, 600000000ULL);  // within a minute
+  EXPECT_EQ(ch.target_info.pairs().front().id, kAvNbDomainName);  // Windows' order
+  EXPECT_NE(ch.flags & kTargetTypeServer, 0u);
+  EXPECT_EQ(ch.flags & (kNegotiateOem | kNegotiateLmKey), 0u);
+  std::u16string target;
+  ASSERT_TRUE(util::LEToU16(ch.target_name, &target));
+  EXPECT_EQ(target, u"SRV01");
+}
+
+}  // namespace
+}  // namespace ocs::ntlm

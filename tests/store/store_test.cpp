@@ -166,3 +166,36 @@ TEST(DefaultStore, EnvironmentAndOverride) {
 
 }  // namespace
 }  // namespace ocs::store
+
+#include <atomic>
+#include <thread>
+
+namespace ocs::store {
+namespace {
+
+TEST(FileStore, ConcurrentLookupsWhileTheFileChanges) {
+  TempFile f;
+  f.Write("alice:EXAMPLE::63647965f13544c6551d5fdb7ffd13e0:::\n");
+  auto s = OpenFileStore(f.path(), FileFormat::kSam);
+  std::atomic<bool> stop{false};
+  std::atomic<int> found{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      SecretBytes h;
+      while (!stop.load()) {
+        if (s->Lookup(u"alice", u"EXAMPLE", &h)) found.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    f.Write(i % 2 == 0 ? "alice:EXAMPLE::63647965f13544c6551d5fdb7ffd13e0:::\n# pad\n"
+                       : "alice:EXAMPLE::63647965f13544c6551d5fdb7ffd13e0:::\n");
+  }
+  stop.store(true);
+  for (auto& th : readers) th.join();
+  EXPECT_GT(found.load(), 0);
+}
+
+}  // namespace
+}  // namespace ocs::store
