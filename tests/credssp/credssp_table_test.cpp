@@ -103,7 +103,7 @@ OCS_CREDSSP_SETTINGS BaseSettings() {
 }
 
 struct ClientIdentity {
-  std::vector<uint16_t> user, domain, password;
+  std::vector<SEC_WCHAR> user, domain, password;
   SEC_WINNT_AUTH_IDENTITY_W id{};
   explicit ClientIdentity(const char* pw = kPassword)
       : user(W(kUser)), domain(W(kDomain)), password(W(pw)) {
@@ -719,6 +719,31 @@ TEST_P(Wire, MessageShapeAndSequenceNumbers) {
   EXPECT_FALSE(c2s[2].pub_key_auth.has_value());
   EXPECT_EQ(SeqNum(*c2s[2].auth_info), raw ? 1u : 2u);
   for (const auto& r : s2c) EXPECT_FALSE(r.error_code.has_value());
+}
+
+TEST(WireVersions, ServerAtFourMeansEchoEvenFromAVersionSixClient) {
+  // The negotiated version (min(6, 4) = 4) decides the pubKeyAuth form, not the nonce the
+  // client sent in its first message because it speaks 6.
+  Pair p;
+  OCS_CREDSSP_SETTINGS cs = BaseSettings(), ss = BaseSettings();
+  cs.MinCredSspVersion = 2;
+  cs.Flags = OCS_CREDSSP_F_RAW_NTLM;
+  ss.CredSspVersion = 4;
+  ss.MinCredSspVersion = 2;
+  p.Init(cs, ss);
+  std::vector<ocs::credssp::TsRequest> c2s, s2c;
+  MitmResult m = RunMitm(p, LoadPem(0).id, &c2s, &s2c);
+  ASSERT_EQ(m.client, SEC_E_OK);
+  ASSERT_EQ(m.server, SEC_E_OK);
+  ASSERT_EQ(c2s.size(), 3u);
+  EXPECT_EQ(c2s[0].version, 6u);
+  EXPECT_TRUE(c2s[0].client_nonce.has_value());
+  for (const auto& r : s2c) EXPECT_EQ(r.version, 4u);
+  ASSERT_TRUE(c2s[1].pub_key_auth.has_value());
+  EXPECT_EQ(c2s[1].pub_key_auth->size(), 16u + 270u);  // the echoed RSA key, not a hash
+  EXPECT_EQ(Info(p.client).CredSspVersion, 4u);
+  EXPECT_EQ(Info(p.server).CredSspVersion, 4u);
+  ExpectDelegatedPassword(p.server, kDomain, kUser, kPassword);
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Wire, ::testing::Combine(::testing::Values(3, 6), ::testing::Bool()),
