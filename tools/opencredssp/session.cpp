@@ -27,7 +27,8 @@
 namespace ocs::cli {
 namespace {
 
-// A guard against a package that keeps answering SEC_I_CONTINUE_NEEDED without progress.
+// A guard against a package that keeps answering SEC_I_CONTINUE_NEEDED without progress and
+// without needing input.
 constexpr int kMaxSteps = 64;
 
 bool IsError(SECURITY_STATUS s) { return s < 0; }
@@ -380,8 +381,10 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
   bool need_input = true;
   int received = 0;
   SECURITY_STATUS st = SEC_I_CONTINUE_NEEDED;
-  for (int steps = 0;; ++steps) {
-    if (steps > kMaxSteps) {
+  // Calls that got no new bytes (re-entered with SECBUFFER_EXTRA, or producing tokens) are
+  // bounded; calls after new bytes arrived are bounded by the peer and --timeout.
+  for (int idle = 0;; idle = need_input ? 0 : idle + 1) {
+    if (idle > kMaxSteps) {
       pr.Error("server: " + peer + ": the package made no progress after " +
                std::to_string(kMaxSteps) + " calls");
       return false;
@@ -699,8 +702,10 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
   Bytes pending;
   bool need_input = false;
   int received = 0;
-  for (int steps = 0;; ++steps) {
-    if (steps > kMaxSteps) {
+  // Calls that got no new bytes (re-entered with SECBUFFER_EXTRA, or producing tokens) are
+  // bounded; calls after new bytes arrived are bounded by the peer and --timeout.
+  for (int idle = 0;; idle = need_input ? 0 : idle + 1) {
+    if (idle > kMaxSteps) {
       pr.Error("client: the package made no progress after " + std::to_string(kMaxSteps) +
                " calls");
       return kExitAuthFailed;
