@@ -63,8 +63,8 @@ class CredSspContext final : public Context {
         tls_(std::move(tls)),
         keep_alive_(std::move(keep_alive)) {}
   ~CredSspContext() override {
-    // Delegated secrets are SecretBytes (wiped by their destructors); the nonce and the
-    // plaintext buffer are wiped here.
+    // Delegated secrets are SecretBytes (wiped by their destructors); the TLS plaintext not
+    // yet parsed is wiped here.
     OPENSSL_cleanse(plain_.data(), plain_.size());
   }
 
