@@ -9,22 +9,35 @@ require() {
     command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not installed (tools/deps.d/freerdp.txt)"; exit $SKIP; }
   done
 }
-require Xvfb xfreerdp freerdp-shadow-cli winpr-hash python3 ss
+require Xvfb xdpyinfo xfreerdp freerdp-shadow-cli winpr-hash python3 ss flock
+
+# One FreeRDP test at a time on the whole machine, not only inside one ctest run (ctest's
+# RESOURCE_LOCK): the SSPI-module test rewrites the system-wide /etc/winpr/HKLM.reg, which every
+# freerdp-shadow-cli reads, and another build tree's ctest may be running the same tests.
+exec 9>/tmp/opencredssp-freerdp-tests.lock
+flock -w 500 9 || { echo "FAIL: another FreeRDP test held /tmp/opencredssp-freerdp-tests.lock for 500 s"; exit 1; }
 
 T=$(mktemp -d /tmp/ocs-freerdp.XXXXXX)
 mkdir -p "$T/home" "$T/xhome"
 PIDS=()
 CLEANUP_HOOKS=()
+XVFB_DISPLAYS=()
 cleanup() {
-  local hook pid
+  local hook pid n
   for hook in "${CLEANUP_HOOKS[@]}"; do $hook; done
   for pid in "${PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null; fi
   done
   for pid in "${PIDS[@]}"; do
-    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # A loaded machine can take seconds to let Xvfb exit; SIGKILL only as a last resort, as it
+    # leaves the display's socket and lock file behind.
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+  done
+  for n in "${XVFB_DISPLAYS[@]}"; do
+    # Our own display only, and only if no server holds it any more.
+    if ! DISPLAY=:$n timeout 2 xdpyinfo >/dev/null 2>&1; then rm -f "/tmp/.X$n-lock" "/tmp/.X11-unix/X$n"; fi
   done
   [[ -n ${KEEP_T:-} ]] || rm -rf "$T"
 }
@@ -57,16 +70,34 @@ wait_listening() {
   return 1
 }
 
-# start_xvfb: sets DISPLAY to a fresh Xvfb display.
+# start_xvfb: sets DISPLAY to a fresh Xvfb display that answers (xdpyinfo). Xvfb picks a free
+# display number itself (-displayfd); a stale socket left by a killed X server elsewhere on the
+# machine can still make that display unusable, so a display that does not answer is dropped and
+# another one started.
 start_xvfb() {
-  Xvfb -screen 0 1024x768x24 -nolisten tcp -displayfd 3 3>"$T/display" >"$T/xvfb.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 100); do
-    [[ -s $T/display ]] && break
-    sleep 0.1
+  local attempt n
+  for attempt in 1 2 3; do
+    rm -f "$T/display"
+    # -noreset: without it the server resets when its last client (our xdpyinfo probe) leaves,
+    # and a client connecting during the reset is refused.
+    Xvfb -screen 0 1024x768x24 -nolisten tcp -noreset -displayfd 3 3>"$T/display" >>"$T/xvfb.log" 2>&1 &
+    local pid=$!
+    PIDS+=($pid)
+    for _ in $(seq 150); do
+      [[ -s $T/display ]] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    n=$(head -n1 "$T/display" 2>/dev/null)
+    if [[ -n $n ]] && DISPLAY=:$n timeout 10 xdpyinfo >/dev/null 2>&1; then
+      XVFB_DISPLAYS+=("$n")
+      export DISPLAY=:$n
+      return 0
+    fi
+    echo "Xvfb display :${n:-?} does not answer (attempt $attempt)"
+    kill "$pid" 2>/dev/null
   done
-  [[ -s $T/display ]] || { echo "Xvfb did not start"; dump "$T/xvfb.log"; exit 1; }
-  export DISPLAY=:$(head -n1 "$T/display")
+  echo "Xvfb did not start"; dump "$T/xvfb.log"; exit 1
 }
 
 # make_sam USER PASSWORD DOMAIN FILE
@@ -76,6 +107,9 @@ make_sam() { winpr-hash -u "$1" -p "$2" -d "$3" -f sam >"$4"; }
 # keeps the generated certificate out of the real one.
 start_shadow() {
   local port=$1 sam=$2 log=$3
+  if [[ -z ${EXPECT_SSPI_MODULE:-} ]] && grep -qs 'SspiModule' /etc/winpr/HKLM.reg; then
+    echo "WARNING: /etc/winpr/HKLM.reg names an SspiModule: freerdp-shadow-cli will not use WinPR's own NTLM"
+  fi
   HOME=$T/home freerdp-shadow-cli /bind-address:127.0.0.1 /port:"$port" /sec:nla \
     /sam-file:"$sam" >"$log" 2>&1 &
   SHADOW_PID=$!

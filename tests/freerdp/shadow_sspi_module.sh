@@ -27,6 +27,7 @@ REGEDIT4
 "SspiModule"=str:"$lib"
 REG
 
+EXPECT_SSPI_MODULE=1
 start_xvfb
 port=$(free_port)
 make_sam alice Secret123 EXAMPLE "$T/sam"
