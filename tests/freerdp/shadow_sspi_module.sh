@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# shadow_sspi_module.sh LIBRARY
+# shadow_sspi_module.sh LIBRARY [SANITIZER]
 # Acceptance (3): freerdp-shadow-cli with libopencredssp as its SSPI module (WinPR's
 # /etc/winpr/HKLM.reg, Server\SspiModule, peers.md), so that FreeRDP's own NLA authenticates
 # xfreerdp through our Negotiate package. The registry file is system-wide: it is restored
 # (or removed) on exit, whatever happens; ctest serialises the FreeRDP tests (RESOURCE_LOCK).
 . "$(dirname "$0")/common.sh"
 lib=$(readlink -f "$1")
+sanitizer=${2:-}
+shadow_env=()
+if [[ $sanitizer == address ]]; then
+  # An ASan-built library inside a non-ASan program: the ASan runtime must be loaded first.
+  # FreeRDP's own leaks are not ours to report.
+  shadow_env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=0)
+elif [[ -n $sanitizer ]]; then
+  echo "SKIP: a $sanitizer-built library cannot be loaded into freerdp-shadow-cli"; exit $SKIP
+fi
 REG=/etc/winpr/HKLM.reg
 [[ -w /etc || -w /etc/winpr ]] || { echo "SKIP: cannot write $REG"; exit $SKIP; }
 
@@ -38,8 +47,9 @@ make_sam alice Secret123 EXAMPLE "$T/sam"
 # password inside AcceptSecurityContext, so its accounts come from its own documented default
 # store, $OPENCREDSSP_USERS (docs/users.md) - here the same SAM file.
 export OPENCREDSSP_LOG=debug OPENCREDSSP_LOG_FILE=$T/ocs.log OPENCREDSSP_USERS=sam:$T/sam
+for v in "${shadow_env[@]}"; do export "$v"; done
 start_shadow "$port" "$T/sam" "$T/shadow.log" || exit 1
-unset OPENCREDSSP_LOG OPENCREDSSP_LOG_FILE OPENCREDSSP_USERS
+unset OPENCREDSSP_LOG OPENCREDSSP_LOG_FILE OPENCREDSSP_USERS LD_PRELOAD
 
 run_xfreerdp "$port" alice Secret123 EXAMPLE "$T/xf-ok.log"
 if [[ $XF_RC == 0 ]]; then pass "xfreerdp -> shadow(opencredssp): authenticated (rc 0)"
