@@ -1,6 +1,7 @@
 // ntlm_context.cpp - the NTLM context: step dispatch, attributes, message protection, and
 // the SPNEGO hooks of ntlm_context.h.
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cstring>
 
 #include "core/context_buffer.h"
@@ -164,6 +165,17 @@ SECURITY_STATUS NtlmContextImpl::QueryAttribute(ULONG attr, void* buf, CharWidth
       l->tsExpiry.QuadPart = 0x7FFFFFFFFFFFFFFFLL;  // NTLM contexts do not expire
       return SEC_E_OK;
     }
+    case kAttrAuthIdentity: {
+      // WinPR's SECPKG_ATTR_AUTH_IDENTITY: user and domain as NUL-terminated UTF-8, cut at
+      // 256 bytes.
+      auto* a = static_cast<WinprAuthIdentity*>(buf);
+      std::memset(a, 0, sizeof(*a));
+      const std::string u = util::Utf16ToUtf8(user_);
+      const std::string d = util::Utf16ToUtf8(domain_);
+      std::memcpy(a->User, u.data(), std::min<size_t>(u.size(), 256));
+      std::memcpy(a->Domain, d.data(), std::min<size_t>(d.size(), 256));
+      return SEC_E_OK;
+    }
     case SECPKG_ATTR_SESSION_KEY: {
       if (anonymous_ || exported_key_.empty()) return SEC_E_NO_CONTEXT;
       void* k = AllocContextBuffer(exported_key_.size());
@@ -181,8 +193,18 @@ SECURITY_STATUS NtlmContextImpl::QueryAttribute(ULONG attr, void* buf, CharWidth
 
 SECURITY_STATUS NtlmContextImpl::SetAttribute(ULONG attr, const void* buf, ULONG len,
                                               CharWidth width) {
-  if (attr != SECPKG_ATTR_AUTH_NTLM_SAM_FILE) return SEC_E_UNSUPPORTED_FUNCTION;
   if (role_ != Role::kServer) return SEC_E_UNSUPPORTED_FUNCTION;
+  if (attr == kAttrAuthNtlmHash) {
+    // WinPR: the server application supplies the hash itself (Version 1 = NT hash, 2 =
+    // NTOWFv2); it replaces the user-store lookup for this context's AUTHENTICATE.
+    if (buf == nullptr || len < sizeof(WinprAuthNtlmHash)) return SEC_E_INVALID_PARAMETER;
+    const auto* h = static_cast<const WinprAuthNtlmHash*>(buf);
+    if (h->Version != 1 && h->Version != 2) return SEC_E_INVALID_PARAMETER;
+    fixed_hash_ = SecretBytes(AsBytes(h->NtlmHash, 16));
+    fixed_hash_version_ = h->Version;
+    return SEC_E_OK;
+  }
+  if (attr != SECPKG_ATTR_AUTH_NTLM_SAM_FILE) return SEC_E_UNSUPPORTED_FUNCTION;
   std::string path;
   if (!PathFromAttribute(buf, len, width, &path)) return SEC_E_INVALID_PARAMETER;
   // WinPR reads this file as a SAM file; "sam:" / "ntlm:" prefixes pick a format explicitly.

@@ -77,6 +77,18 @@ SECURITY_STATUS NewNtlmClientCredential(AuthIdentity identity,
 // PathFromAttribute decodes a SECPKG_ATTR_AUTH_NTLM_SAM_FILE buffer (bounded by `len`).
 bool PathFromAttribute(const void* buf, ULONG len, CharWidth width, std::string* out);
 
+// WinPR's NTLM attributes (winpr/sspi.h "Custom API"), same numbers and layouts.
+constexpr ULONG kAttrAuthIdentity = 1001;  // Query: SecPkgContext_AuthIdentity
+constexpr ULONG kAttrAuthNtlmHash = 1003;  // Set (server): SecPkgContext_AuthNtlmHash
+struct WinprAuthIdentity {
+  char User[256 + 1];
+  char Domain[256 + 1];
+};
+struct WinprAuthNtlmHash {
+  int Version;  // 1: NT hash (MD4 of the password), 2: NTOWFv2
+  unsigned char NtlmHash[16];
+};
+
 // TestHooks make contexts deterministic for known-answer tests. Never set in production.
 struct TestHooks {
   std::optional<Challenge8> server_challenge;
@@ -129,6 +141,8 @@ class NtlmContextImpl : public NtlmContext {
   const Role role_;
   const std::shared_ptr<NtlmCredential> cred_;
   std::shared_ptr<store::UserStore> store_;  // server: set by attribute 1004, else credential's
+  SecretBytes fixed_hash_;  // server: attribute 1003 (WinPR), used instead of a store lookup
+  int fixed_hash_version_ = 0;
   State state_ = State::kInitial;
   TestHooks hooks_;
   ULONG req_flags_ = 0;

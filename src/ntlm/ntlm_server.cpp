@@ -151,10 +151,15 @@ SECURITY_STATUS NtlmContextImpl::ServerAuthenticate(const StepIn& in, StepOut* o
     return SEC_E_INVALID_TOKEN;
   }
 
-  // A context-level user file (attribute 1004) wins over the credential's store.
+  // Attribute 1003 (WinPR) supplies the hash directly; else a context-level user file
+  // (attribute 1004) wins over the credential's store.
   std::shared_ptr<store::UserStore> store = store_ ? store_ : cred_->user_store();
   SecretBytes nt_hash;
-  if (!store || !store->Lookup(user, domain, &nt_hash)) {
+  if (fixed_hash_version_ == 1) {
+    nt_hash = fixed_hash_;
+  } else if (fixed_hash_version_ == 2) {
+    // NTOWFv2 given: no domain retry possible, the key is final.
+  } else if (!store || !store->Lookup(user, domain, &nt_hash)) {
     OCS_LOG(kWarn, "ntlm server: logon denied: unknown user '%s' in domain '%s'",
             util::Utf16ToUtf8(user).c_str(), util::Utf16ToUtf8(domain).c_str());
     return SEC_E_LOGON_DENIED;
@@ -167,8 +172,13 @@ SECURITY_STATUS NtlmContextImpl::ServerAuthenticate(const StepIn& in, StepOut* o
   for (int attempt = 0; attempt < 2 && !match; ++attempt) {
     const std::u16string_view dom = attempt == 0 ? std::u16string_view(domain) : u"";
     if (attempt == 1 && domain.empty()) break;
-    if (!NtOwfV2(&response_key, nt_hash.span(), user, dom) ||
-        !NtProofStr(&proof, response_key.span(), server_challenge_, temp)) {
+    if (fixed_hash_version_ == 2) {
+      if (attempt == 1) break;
+      response_key = fixed_hash_;
+    } else if (!NtOwfV2(&response_key, nt_hash.span(), user, dom)) {
+      return SEC_E_INTERNAL_ERROR;
+    }
+    if (!NtProofStr(&proof, response_key.span(), server_challenge_, temp)) {
       return SEC_E_INTERNAL_ERROR;
     }
     match = ConstantTimeEqual(proof, proof_rx);

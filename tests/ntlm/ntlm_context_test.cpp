@@ -924,3 +924,57 @@ TEST(NtlmServerNames, ChallengeCarriesConfiguredNamesAndTimestamp) {
 
 }  // namespace
 }  // namespace ocs::ntlm
+
+namespace ocs::ntlm {
+namespace {
+
+// Runs a handshake where the server context gets WinPR's attribute 1003 before AUTHENTICATE.
+SECURITY_STATUS HandshakeWithHash(int version, ByteSpan hash, Context** keep_server,
+                                  std::unique_ptr<Context>* server_out) {
+  auto scred = NewNtlmServerCredential(std::make_shared<store::MemoryStore>());
+  std::shared_ptr<NtlmCredential> ccred;
+  EXPECT_EQ(NewNtlmClientCredential(Identity(u"alice", u"EXAMPLE", u"Secret123"), &ccred),
+            SEC_E_OK);
+  std::unique_ptr<Context> c;
+  EXPECT_EQ(ccred->NewContext(Role::kClient, &c), SEC_E_OK);
+  EXPECT_EQ(scred->NewContext(Role::kServer, server_out), SEC_E_OK);
+  Context* s = server_out->get();
+  if (keep_server != nullptr) *keep_server = s;
+  StepIn in;
+  StepOut o1, o2, o3, o4;
+  EXPECT_EQ(c->Step(in, &o1), SEC_I_CONTINUE_NEEDED);
+  in.token = o1.token;
+  EXPECT_EQ(s->Step(in, &o2), SEC_I_CONTINUE_NEEDED);
+  WinprAuthNtlmHash h{};
+  h.Version = version;
+  std::memcpy(h.NtlmHash, hash.data(), 16);
+  EXPECT_EQ(s->SetAttribute(kAttrAuthNtlmHash, &h, sizeof(h), CharWidth::kAnsi), SEC_E_OK);
+  in.token = o2.token;
+  EXPECT_EQ(c->Step(in, &o3), SEC_E_OK);
+  in.token = o3.token;
+  return s->Step(in, &o4);
+}
+
+TEST(NtlmWinprAttributes, NtlmHashAndAuthIdentity) {
+  SecretBytes nt;
+  ASSERT_TRUE(store::NtHash(u"Secret123", &nt));
+  SecretBytes v2;
+  ASSERT_TRUE(NtOwfV2(&v2, nt.span(), u"alice", u"EXAMPLE"));
+  std::unique_ptr<Context> s;
+  EXPECT_EQ(HandshakeWithHash(1, nt.span(), nullptr, &s), SEC_E_OK);
+  WinprAuthIdentity id{};
+  ASSERT_EQ(s->QueryAttribute(kAttrAuthIdentity, &id, CharWidth::kAnsi), SEC_E_OK);
+  EXPECT_STREQ(id.User, "alice");
+  EXPECT_STREQ(id.Domain, "EXAMPLE");
+  EXPECT_EQ(HandshakeWithHash(2, v2.span(), nullptr, &s), SEC_E_OK);
+  SecretBytes wrong;
+  ASSERT_TRUE(store::NtHash(u"nope", &wrong));
+  EXPECT_EQ(HandshakeWithHash(1, wrong.span(), nullptr, &s), SEC_E_LOGON_DENIED);
+  WinprAuthNtlmHash bad{};
+  bad.Version = 3;
+  EXPECT_EQ(s->SetAttribute(kAttrAuthNtlmHash, &bad, sizeof(bad), CharWidth::kAnsi),
+            SEC_E_INVALID_PARAMETER);
+}
+
+}  // namespace
+}  // namespace ocs::ntlm
