@@ -64,6 +64,7 @@ struct Peer {
 struct Options {
   AuthIdentity id = Identity(u"alice", u"EXAMPLE", u"Secret123");
   std::shared_ptr<store::UserStore> store = Users();
+  std::function<void(Bytes*)> edit_negotiate;
   std::function<void(Bytes*)> edit_challenge;
   std::function<void(Bytes*)> edit_authenticate;
   Bytes client_cb, server_cb;
@@ -85,6 +86,7 @@ Peer Handshake(const Options& o) {
   p.client_status = p.c->Step(in, &out);
   if (p.client_status != SEC_I_CONTINUE_NEEDED) return p;
   p.negotiate = out.token;
+  if (o.edit_negotiate) o.edit_negotiate(&p.negotiate);
   StepIn sin;
   sin.token = p.negotiate;
   sin.req_flags = o.asc_req;
@@ -247,6 +249,22 @@ TEST(NtlmHandshake, ChallengeFieldsTamperedGiveExpectedCodes) {
   p = Handshake(o);
   EXPECT_EQ(p.client_status, SEC_E_OK);
   EXPECT_EQ(p.server_status, SEC_E_LOGON_DENIED);
+}
+
+TEST(NtlmHandshake, EveryNegotiateByteTamperedIsRefused) {
+  // The MIC covers the NEGOTIATE as each side saw it: a flag stripped in flight (downgrade),
+  // or any other byte changed, fails the handshake even when the server accepts the token.
+  for (size_t i = 0; i < 40; ++i) {
+    Options o;
+    o.edit_negotiate = [i](Bytes* m) { (*m)[i] ^= std::byte{0x01}; };
+    Peer p = Handshake(o);
+    EXPECT_FALSE(p.client_status == SEC_E_OK && p.server_status == SEC_E_OK) << i;
+  }
+  Options seal_off;
+  seal_off.edit_negotiate = [](Bytes* m) { (*m)[12] &= std::byte{0xdf}; };  // drop SEAL
+  const Peer p = Handshake(seal_off);
+  EXPECT_EQ(p.client_status, SEC_E_OK);
+  EXPECT_EQ(p.server_status, SEC_E_MESSAGE_ALTERED);
 }
 
 TEST(NtlmHandshake, EveryAuthenticateByteTamperedIsRefused) {
