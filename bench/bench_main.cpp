@@ -491,6 +491,35 @@ int MemoryMode(long n) {
     CredSspSetup cs(*kp, TLS1_3_VERSION);
     ok = measure("credssp_tls13_rsa", cs.setup, &cs.client_cred, &cs.server_cred) && ok;
   }
+  // The peer figure: bare OpenSSL connections with the same key and version, established and
+  // idle, once as they come and once with SSL_MODE_RELEASE_BUFFERS (OpenSSL frees its 16 KiB+
+  // read/write buffers while a connection is idle). Explains most of a CredSSP context's size.
+  if (kp != nullptr) {
+    for (int release = 0; release < 2; ++release) {
+      SSL_CTX* sc = ServerCtx(*kp, TLS1_3_VERSION);
+      SSL_CTX* cc = ClientCtx(TLS1_3_VERSION);
+      if (release != 0) {
+        SSL_CTX_set_mode(sc, SSL_MODE_RELEASE_BUFFERS);
+        SSL_CTX_set_mode(cc, SSL_MODE_RELEASE_BUFFERS);
+      }
+      std::vector<std::unique_ptr<TlsPair>> pairs;
+      pairs.reserve(static_cast<size_t>(n));
+      const size_t base = HeapInUse();
+      for (long i = 0; i < n; ++i) {
+        auto t = std::make_unique<TlsPair>(cc, sc);
+        if (!t->Handshake()) break;
+        pairs.push_back(std::move(t));
+      }
+      const size_t both = HeapInUse();
+      pairs.clear();
+      std::printf(",\n  \"bare_tls13_rsa%s\": {\"pair_bytes\": %.0f, \"per_side_bytes\": %.0f}",
+                  release != 0 ? "_release_buffers" : "",
+                  (static_cast<double>(both) - static_cast<double>(base)) / n,
+                  (static_cast<double>(both) - static_cast<double>(base)) / n / 2);
+      SSL_CTX_free(sc);
+      SSL_CTX_free(cc);
+    }
+  }
   std::printf("\n}\n");
   return ok ? 0 : 1;
 }
