@@ -1,13 +1,13 @@
 // framing_test.cpp - X.224 negotiation bytes (MS-RDPBCGR 2.2.1.1 / 2.2.1.2) and length framing
 // of the opencredssp command, including the malformed inputs it must refuse.
 // SPDX-License-Identifier: Apache-2.0
+#include "framing.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
 #include <string>
 #include <thread>
-
-#include "framing.h"
 
 namespace ocs::cli {
 namespace {
@@ -86,25 +86,31 @@ TEST(X224, PreNegotiationRequestHasNoNegReq) {
 TEST(X224, MalformedRequestsAreRefused) {
   ConnectionRequest req;
   // TPKT length disagrees with the packet.
-  EXPECT_NE(ParseConnectionRequest(Hex("03 00 00 14 0e e0 00 00 00 00 00 01 00 08 00 03 00 00 00"),
-                                   &req), "");
+  EXPECT_NE(
+      ParseConnectionRequest(Hex("03 00 00 14 0e e0 00 00 00 00 00 01 00 08 00 03 00 00 00"), &req),
+      "");
   // Wrong TPKT version.
-  EXPECT_NE(ParseConnectionRequest(Hex("04 00 00 13 0e e0 00 00 00 00 00 01 00 08 00 03 00 00 00"),
-                                   &req), "");
+  EXPECT_NE(
+      ParseConnectionRequest(Hex("04 00 00 13 0e e0 00 00 00 00 00 01 00 08 00 03 00 00 00"), &req),
+      "");
   // LI disagrees.
-  EXPECT_NE(ParseConnectionRequest(Hex("03 00 00 13 0d e0 00 00 00 00 00 01 00 08 00 03 00 00 00"),
-                                   &req), "");
+  EXPECT_NE(
+      ParseConnectionRequest(Hex("03 00 00 13 0d e0 00 00 00 00 00 01 00 08 00 03 00 00 00"), &req),
+      "");
   // A Confirm where a Request is expected.
-  EXPECT_NE(ParseConnectionRequest(Hex("03 00 00 13 0e d0 00 00 12 34 00 02 01 08 00 02 00 00 00"),
-                                   &req), "");
+  EXPECT_NE(
+      ParseConnectionRequest(Hex("03 00 00 13 0e d0 00 00 12 34 00 02 01 08 00 02 00 00 00"), &req),
+      "");
   // RDP_NEG_REQ with a bad length field.
-  EXPECT_NE(ParseConnectionRequest(Hex("03 00 00 13 0e e0 00 00 00 00 00 01 00 09 00 03 00 00 00"),
-                                   &req), "");
+  EXPECT_NE(
+      ParseConnectionRequest(Hex("03 00 00 13 0e e0 00 00 00 00 00 01 00 09 00 03 00 00 00"), &req),
+      "");
   // Truncated RDP_NEG_REQ.
   EXPECT_NE(ParseConnectionRequest(Hex("03 00 00 0f 0a e0 00 00 00 00 00 01 00 08 00"), &req), "");
   // Trailing byte after RDP_NEG_REQ.
   EXPECT_NE(ParseConnectionRequest(
-                Hex("03 00 00 14 0f e0 00 00 00 00 00 01 00 08 00 03 00 00 00 00"), &req), "");
+                Hex("03 00 00 14 0f e0 00 00 00 00 00 01 00 08 00 03 00 00 00 00"), &req),
+            "");
   // Cookie without CR LF.
   Bytes c = Hex("03 00 00 19 14 e0 00 00 00 00 00");
   for (char ch : std::string("Cookie: mstsh")) c.push_back(std::byte(ch));
@@ -128,10 +134,12 @@ TEST(X224, ConfirmParses) {
   EXPECT_FALSE(cc.has_neg_rsp);
   // Refused: a Request, unknown type 7, short RSP.
   EXPECT_NE(ParseConnectionConfirm(BuildConnectionRequest("", 3), &cc), "");
-  EXPECT_NE(ParseConnectionConfirm(Hex("03 00 00 13 0e d0 00 00 12 34 00 07 01 08 00 02 00 00 00"),
-                                   &cc), "");
-  EXPECT_NE(ParseConnectionConfirm(Hex("03 00 00 12 0d d0 00 00 12 34 00 02 01 08 00 02 00 00"),
-                                   &cc), "");
+  EXPECT_NE(
+      ParseConnectionConfirm(Hex("03 00 00 13 0e d0 00 00 12 34 00 07 01 08 00 02 00 00 00"), &cc),
+      "");
+  EXPECT_NE(
+      ParseConnectionConfirm(Hex("03 00 00 12 0d d0 00 00 12 34 00 02 01 08 00 02 00 00"), &cc),
+      "");
 }
 
 // A connected socket pair for the Transport tests.

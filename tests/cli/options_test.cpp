@@ -1,8 +1,9 @@
 // options_test.cpp - the command line of opencredssp, and the status table its failures print.
 // SPDX-License-Identifier: Apache-2.0
+#include "options.h"
+
 #include <gtest/gtest.h>
 
-#include "options.h"
 #include "status.h"
 #include "trace.h"
 
@@ -84,11 +85,11 @@ TEST(Options, Errors) {
 }
 
 TEST(Status, EveryFailureHasANameAMeaningAndTheCommonOnesAHint) {
-  for (SECURITY_STATUS s : {SEC_E_LOGON_DENIED, SEC_E_INVALID_TOKEN, SEC_E_MESSAGE_ALTERED,
-                            SEC_E_NO_CREDENTIALS, SEC_E_UNKNOWN_CREDENTIALS, SEC_E_WRONG_PRINCIPAL,
-                            SEC_E_SECPKG_NOT_FOUND, SEC_E_UNSUPPORTED_FUNCTION,
-                            SEC_E_ILLEGAL_MESSAGE, SEC_E_MUTUAL_AUTH_FAILED,
-                            SEC_E_DECRYPT_FAILURE, SEC_E_NO_AUTHENTICATING_AUTHORITY}) {
+  for (SECURITY_STATUS s :
+       {SEC_E_LOGON_DENIED, SEC_E_INVALID_TOKEN, SEC_E_MESSAGE_ALTERED, SEC_E_NO_CREDENTIALS,
+        SEC_E_UNKNOWN_CREDENTIALS, SEC_E_WRONG_PRINCIPAL, SEC_E_SECPKG_NOT_FOUND,
+        SEC_E_UNSUPPORTED_FUNCTION, SEC_E_ILLEGAL_MESSAGE, SEC_E_MUTUAL_AUTH_FAILED,
+        SEC_E_DECRYPT_FAILURE, SEC_E_NO_AUTHENTICATING_AUTHORITY}) {
     const StatusInfo* info = LookupStatus(s);
     ASSERT_NE(info, nullptr) << std::hex << s;
     EXPECT_EQ(info->name.substr(0, 6), "SEC_E_");

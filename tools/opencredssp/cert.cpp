@@ -106,8 +106,7 @@ std::string GenerateSelfSigned(const std::string& common_name, PemPair* out) {
   BioPtr cbio(BIO_new(BIO_s_mem()));
   BioPtr kbio(BIO_new(BIO_s_mem()));
   if (!cbio || !kbio || PEM_write_bio_X509(cbio.get(), x.get()) != 1 ||
-      PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
-          1) {
+      PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return OpenSslError("PEM encoding");
   }
   out->cert_pem = BioToString(cbio.get());

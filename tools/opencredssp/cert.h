@@ -12,7 +12,7 @@ namespace ocs::cli {
 
 struct PemPair {
   std::string cert_pem;
-  std::string key_pem;  // PKCS#8, unencrypted; the caller keeps it private
+  std::string key_pem;             // PKCS#8, unencrypted; the caller keeps it private
   std::string sha256_fingerprint;  // "AB:CD:..." of the DER certificate
 };
 

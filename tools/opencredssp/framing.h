@@ -49,8 +49,8 @@ struct ConnectionRequest {
 };
 
 struct ConnectionConfirm {
-  bool failure = false;         // RDP_NEG_FAILURE instead of RDP_NEG_RSP
-  bool has_neg_rsp = false;     // false: a bare CC (the server only speaks PROTOCOL_RDP)
+  bool failure = false;      // RDP_NEG_FAILURE instead of RDP_NEG_RSP
+  bool has_neg_rsp = false;  // false: a bare CC (the server only speaks PROTOCOL_RDP)
   uint8_t flags = 0;
   uint32_t selected_or_failure = 0;  // selectedProtocol, or failureCode when `failure`
 };

@@ -31,8 +31,8 @@ std::string SockaddrToString(const sockaddr* sa) {
   char host[NI_MAXHOST] = {};
   char serv[NI_MAXSERV] = {};
   socklen_t len = sa->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
-                  NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+  if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) !=
+      0) {
     return "?";
   }
   return FormatAddress(host, static_cast<uint16_t>(std::strtoul(serv, nullptr, 10)));

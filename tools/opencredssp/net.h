@@ -6,10 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <gsl/span>
 #include <string>
 #include <vector>
-
-#include <gsl/span>
 
 namespace ocs::cli {
 

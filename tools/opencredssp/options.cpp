@@ -263,8 +263,8 @@ common options
 server options
   --listen ADDRESS[:PORT]            address to bind (default 127.0.0.1; [::1] for IPv6)
   --users FILE                       accounts (docs/users.md: "DOMAIN:user:password" lines or
-                                     WinPR SAM "user:DOMAIN::NThash:::" lines); default: the
-                                     demo account
+                                     WinPR SAM "user:DOMAIN::NThash:::" lines); default:
+                                     $OPENCREDSSP_USERS if set, else the demo account
   --cert FILE --key FILE             PEM certificate and key for TLS (CredSSP); default: a fresh
                                      self-signed RSA-2048 certificate
   --show-credentials                 also print the credentials the client delegated

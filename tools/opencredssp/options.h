@@ -22,31 +22,31 @@ inline constexpr const char* kDemoPassword = "Secret123";
 
 struct Options {
   Mode mode = Mode::kHelp;
-  std::string package = "CREDSSP";   // canonical: CREDSSP, Negotiate, NTLM
-  std::optional<Framing> framing;    // default: rdp for CREDSSP, length otherwise
-  std::string host;                  // server: --listen; client: --connect host
+  std::string package = "CREDSSP";  // canonical: CREDSSP, Negotiate, NTLM
+  std::optional<Framing> framing;   // default: rdp for CREDSSP, length otherwise
+  std::string host;                 // server: --listen; client: --connect host
   uint16_t port = 3389;
   int timeout_seconds = 30;
-  std::string library;               // --library; "" = DefaultLibraryPath()
-  bool trace = false;                // one line per token
+  std::string library;  // --library; "" = DefaultLibraryPath()
+  bool trace = false;   // one line per token
   bool quiet = false;
-  bool caller_buffers = false;       // output tokens in cbMaxToken buffers, not ALLOCATE_MEMORY
+  bool caller_buffers = false;  // output tokens in cbMaxToken buffers, not ALLOCATE_MEMORY
 
   // server
-  std::string users_file;            // "" = the demo account
-  std::string cert_file, key_file;   // "" = a fresh self-signed certificate
+  std::string users_file;           // "" = the demo account
+  std::string cert_file, key_file;  // "" = a fresh self-signed certificate
   bool show_credentials = false;
-  long count = 0;                    // 0 = serve forever
+  long count = 0;  // 0 = serve forever
 
   // client
   std::optional<std::string> user, domain, password;
-  std::string target;                // "" = TERMSRV/<host>
+  std::string target;  // "" = TERMSRV/<host>
   bool no_delegate = false;
-  std::string pin_sha256;            // --server-cert-sha256: refuse any other certificate
-  bool raw_ntlm = false;             // --inner ntlm: raw NTLMSSP in negoTokens (FreeRDP 2 servers)
+  std::string pin_sha256;  // --server-cert-sha256: refuse any other certificate
+  bool raw_ntlm = false;   // --inner ntlm: raw NTLMSSP in negoTokens (FreeRDP 2 servers)
 
   // CredSSP, both sides
-  unsigned credssp_version = 0;      // --credssp-version; 0 = the library's default (6)
+  unsigned credssp_version = 0;  // --credssp-version; 0 = the library's default (6)
 
   Framing EffectiveFraming() const {
     return framing.value_or(package == "CREDSSP" ? Framing::kRdp : Framing::kLength);

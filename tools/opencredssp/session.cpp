@@ -136,8 +136,7 @@ std::string QueryMechanism(const SspiLibrary& lib, CtxtHandle* ctx, const std::s
   if (package == "NTLM") return "NTLM";
   if (package == "CREDSSP") {
     SecPkgContext_PackageInfoW info{};
-    if (lib.t().QueryContextAttributesW(ctx, SECPKG_ATTR_NEGOTIATION_PACKAGE, &info) ==
-            SEC_E_OK &&
+    if (lib.t().QueryContextAttributesW(ctx, SECPKG_ATTR_NEGOTIATION_PACKAGE, &info) == SEC_E_OK &&
         info.PackageInfo != nullptr) {
       ContextBuffer free_it{lib, info.PackageInfo};
       return U8(info.PackageInfo->Name);
@@ -342,7 +341,9 @@ void FollowingData(const SspiLibrary& lib, CtxtHandle* ctx, Transport& t, Bytes*
       // (T.125 / MS-RDPBCGR 2.2.1.3).
       const bool mcs_ci = tpkt && plain[7] == std::byte{0x7f} && plain[8] == std::byte{0x65};
       pr.Info("server: the client continued with " + std::to_string(plain.size()) + " bytes" +
-              (mcs_ci ? " of RDP (MCS Connect Initial)" : tpkt ? " of RDP (TPKT)" : "") +
+              (mcs_ci ? " of RDP (MCS Connect Initial)"
+               : tpkt ? " of RDP (TPKT)"
+                      : "") +
               "; closing: this server only authenticates");
       return;
     }
@@ -365,17 +366,19 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
     }
     pr.Info("server: " + peer + " X.224 Connection Request" +
             (cr.cookie.empty() ? std::string() : " (Cookie: mstshash=" + cr.cookie + ")") +
-            ", requestedProtocols=0x" + [&] {
+            ", requestedProtocols=0x" +
+            [&] {
               char b[16];
               std::snprintf(b, sizeof b, "%X", cr.requested_protocols);
               return std::string(b);
-            }() + "; selected PROTOCOL_HYBRID (CredSSP)");
+            }() +
+            "; selected PROTOCOL_HYBRID (CredSSP)");
   }
 
   CtxtHandleGuard ctx(lib);
-  const ULONG req = (setup.out_size == 0 ? ASC_REQ_ALLOCATE_MEMORY : 0) | ASC_REQ_CONNECTION | ASC_REQ_EXTENDED_ERROR |
-                    ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |
-                    ASC_REQ_SEQUENCE_DETECT | ASC_REQ_MUTUAL_AUTH |
+  const ULONG req = (setup.out_size == 0 ? ASC_REQ_ALLOCATE_MEMORY : 0) | ASC_REQ_CONNECTION |
+                    ASC_REQ_EXTENDED_ERROR | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY |
+                    ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT | ASC_REQ_MUTUAL_AUTH |
                     (opts.package == "CREDSSP" ? ASC_REQ_DELEGATE | ASC_REQ_STREAM : 0);
   Bytes pending;
   bool need_input = true;
@@ -397,7 +400,8 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
         return false;
       }
       if (verdict) {
-        pr.Error("server: " + peer + ": the client sent a verdict frame: not an opencredssp "
+        pr.Error("server: " + peer +
+                 ": the client sent a verdict frame: not an opencredssp "
                  "client?");
         return false;
       }
@@ -411,17 +415,15 @@ bool ServeOne(const Options& opts, const SspiLibrary& lib, const ServerSetup& se
     SecBufferDesc out_desc{SECBUFFER_VERSION, 1, out_token.get()};
     ULONG attrs = 0;
     TimeStamp expiry{};
-    st = lib.t().AcceptSecurityContext(setup.cred, ctx.valid() ? ctx.get() : nullptr, &in_desc,
-                                       req, SECURITY_NATIVE_DREP, ctx.get(), &out_desc, &attrs,
-                                       &expiry);
+    st = lib.t().AcceptSecurityContext(setup.cred, ctx.valid() ? ctx.get() : nullptr, &in_desc, req,
+                                       SECURITY_NATIVE_DREP, ctx.get(), &out_desc, &attrs, &expiry);
     if (st == SEC_E_INCOMPLETE_MESSAGE) {
       need_input = true;  // keep `pending`, append what comes next
       continue;
     }
     if (in[1].BufferType == SECBUFFER_EXTRA && in[1].cbBuffer > 0 &&
         in[1].cbBuffer <= pending.size()) {
-      pending.erase(pending.begin(),
-                    pending.end() - static_cast<std::ptrdiff_t>(in[1].cbBuffer));
+      pending.erase(pending.begin(), pending.end() - static_cast<std::ptrdiff_t>(in[1].cbBuffer));
     } else {
       pending.clear();
     }
@@ -493,6 +495,10 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
     }
     setup.users_path = opts.users_file;
     setup.users_label = opts.users_file;
+  } else if (const char* env = std::getenv("OPENCREDSSP_USERS"); env != nullptr && *env != '\0') {
+    // The operator configured the library's store already: respect it.
+    setup.users_path = env;
+    setup.users_label = std::string(env) + " (from $OPENCREDSSP_USERS)";
   } else {
     char tmpl[] = "/tmp/opencredssp-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) {
@@ -549,8 +555,8 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
       settings.CertPemLength = static_cast<ULONG>(pem.cert_pem.size());
       settings.KeyPem = reinterpret_cast<const unsigned char*>(pem.key_pem.data());
       settings.KeyPemLength = static_cast<ULONG>(pem.key_pem.size());
-      cert_label = std::string("self-signed RSA-2048 CN=") + host + " sha256=" +
-                   pem.sha256_fingerprint;
+      cert_label =
+          std::string("self-signed RSA-2048 CN=") + host + " sha256=" + pem.sha256_fingerprint;
     }
     credssp.Type = CredsspPasswordCreds;
     credssp.pSchannelCred = &settings;
@@ -572,7 +578,8 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
       cred.get(), &expiry);
   Wipe(&pem.key_pem);
   if (st != SEC_E_OK) {
-    pr.Error(DescribeFailure("server: AcquireCredentialsHandle(" + opts.package + ", INBOUND)", st));
+    pr.Error(
+        DescribeFailure("server: AcquireCredentialsHandle(" + opts.package + ", INBOUND)", st));
     return kExitSetup;
   }
   setup.cred = cred.get();
@@ -653,25 +660,28 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
 
   CredHandleGuard cred(lib);
   TimeStamp expiry{};
-  SECURITY_STATUS st = lib.t().AcquireCredentialsHandleW(
-      nullptr, W(package), SECPKG_CRED_OUTBOUND, nullptr, auth, nullptr, nullptr, cred.get(),
-      &expiry);
+  SECURITY_STATUS st =
+      lib.t().AcquireCredentialsHandleW(nullptr, W(package), SECPKG_CRED_OUTBOUND, nullptr, auth,
+                                        nullptr, nullptr, cred.get(), &expiry);
   Wipe(&wpassword);
   if (st != SEC_E_OK) {
-    pr.Error(DescribeFailure("client: AcquireCredentialsHandle(" + opts.package + ", OUTBOUND)", st));
+    pr.Error(
+        DescribeFailure("client: AcquireCredentialsHandle(" + opts.package + ", OUTBOUND)", st));
     return kExitSetup;
   }
 
   Socket sock;
   std::string peer;
   if (IoResult r = Connect(opts.host, opts.port, &sock, &peer); !r) {
-    pr.Error("client: " + r.error + "\n  hint: is `opencredssp server` (or the RDP server) "
-             "running on " + FormatAddress(opts.host, opts.port) + "?");
+    pr.Error("client: " + r.error +
+             "\n  hint: is `opencredssp server` (or the RDP server) "
+             "running on " +
+             FormatAddress(opts.host, opts.port) + "?");
     return kExitSetup;
   }
   SetTimeout(sock, opts.timeout_seconds);
-  pr.Info("client: connected to " + peer + " package=" + opts.package + " framing=" +
-          FramingName(opts.EffectiveFraming()) + " as " +
+  pr.Info("client: connected to " + peer + " package=" + opts.package +
+          " framing=" + FramingName(opts.EffectiveFraming()) + " as " +
           (domain.empty() ? user : domain + "\\" + user));
   Transport t(std::move(sock), opts.EffectiveFraming());
   if (t.framing() == Framing::kRdp) {
@@ -687,14 +697,15 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
   std::string target_s = opts.target.empty() ? "TERMSRV/" + opts.host : opts.target;
   std::u16string target = U16(target_s);
   const ULONG out_size = CallerBufferSize(opts, lib, package);
-  ULONG req = (out_size == 0 ? ISC_REQ_ALLOCATE_MEMORY : 0) | ISC_REQ_CONNECTION | ISC_REQ_EXTENDED_ERROR |
-              ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
-              ISC_REQ_SEQUENCE_DETECT | ISC_REQ_MUTUAL_AUTH | ISC_REQ_USE_SUPPLIED_CREDS;
+  ULONG req = (out_size == 0 ? ISC_REQ_ALLOCATE_MEMORY : 0) | ISC_REQ_CONNECTION |
+              ISC_REQ_EXTENDED_ERROR | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY |
+              ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_MUTUAL_AUTH |
+              ISC_REQ_USE_SUPPLIED_CREDS;
   if (opts.package == "CREDSSP") {
     // MSDocs ISC (CredSSP): MANUAL_CRED_VALIDATION "always set when using CredSSP";
     // DELEGATE, or an empty credential set is delegated.
-    req |= ISC_REQ_MANUAL_CRED_VALIDATION | ISC_REQ_STREAM |
-           (opts.no_delegate ? 0 : ISC_REQ_DELEGATE);
+    req |=
+        ISC_REQ_MANUAL_CRED_VALIDATION | ISC_REQ_STREAM | (opts.no_delegate ? 0 : ISC_REQ_DELEGATE);
   }
 
   CtxtHandleGuard ctx(lib);
@@ -732,10 +743,9 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
     ULONG attrs = 0;
     TimeStamp ts{};
     const bool first = !ctx.valid();
-    st = lib.t().InitializeSecurityContextW(cred.get(), first ? nullptr : ctx.get(), W(target),
-                                            req, 0, SECURITY_NATIVE_DREP,
-                                            first ? nullptr : &in_desc, 0, ctx.get(), &out_desc,
-                                            &attrs, &ts);
+    st = lib.t().InitializeSecurityContextW(cred.get(), first ? nullptr : ctx.get(), W(target), req,
+                                            0, SECURITY_NATIVE_DREP, first ? nullptr : &in_desc, 0,
+                                            ctx.get(), &out_desc, &attrs, &ts);
     if (st == SEC_E_INCOMPLETE_MESSAGE) {
       need_input = true;
       continue;
@@ -752,18 +762,20 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
         server_fp = FingerprintOfDer(blob.pbCertEncoded, blob.cbCertEncoded);
         pr.Info("client: server certificate sha256=" + server_fp);
         if (!opts.pin_sha256.empty() && server_fp != opts.pin_sha256) {
-          pr.Error("client: the server's certificate is not the one given by "
-                   "--server-cert-sha256 (" + opts.pin_sha256 + "); nothing was sent\n"
-                   "  hint: a different server, or someone in between; compare with the "
-                   "fingerprint `opencredssp server` printed.");
+          pr.Error(
+              "client: the server's certificate is not the one given by "
+              "--server-cert-sha256 (" +
+              opts.pin_sha256 +
+              "); nothing was sent\n"
+              "  hint: a different server, or someone in between; compare with the "
+              "fingerprint `opencredssp server` printed.");
           return kExitAuthFailed;
         }
       }
     }
     if (!first && in[1].BufferType == SECBUFFER_EXTRA && in[1].cbBuffer > 0 &&
         in[1].cbBuffer <= pending.size()) {
-      pending.erase(pending.begin(),
-                    pending.end() - static_cast<std::ptrdiff_t>(in[1].cbBuffer));
+      pending.erase(pending.begin(), pending.end() - static_cast<std::ptrdiff_t>(in[1].cbBuffer));
     } else {
       pending.clear();
     }
@@ -789,13 +801,14 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
             info.PeerErrorCode != 0) {
           char b[96];
           const auto nt = static_cast<uint32_t>(info.PeerErrorCode);
-          std::snprintf(b, sizeof b, "  the server's TSRequest.errorCode: NTSTATUS 0x%08X %s\n",
-                        nt, std::string(NtStatusName(nt)).c_str());
+          std::snprintf(b, sizeof b, "  the server's TSRequest.errorCode: NTSTATUS 0x%08X %s\n", nt,
+                        std::string(NtStatusName(nt)).c_str());
           msg += b;
           if (NtStatusName(nt).empty() && !opts.raw_ntlm) {
-            msg += "  hint: that is not a logon-failure status: the server could not process our "
-                   "token. FreeRDP 2 servers (freerdp-shadow-cli) accept only raw NTLM inside "
-                   "CredSSP: add --inner ntlm.\n";
+            msg +=
+                "  hint: that is not a logon-failure status: the server could not process our "
+                "token. FreeRDP 2 servers (freerdp-shadow-cli) accept only raw NTLM inside "
+                "CredSSP: add --inner ntlm.\n";
           }
         }
       }

@@ -35,10 +35,10 @@ std::string SspiLibrary::Load(const std::string& path) {
   if (init == nullptr) return path + " does not export " SECURITY_ENTRYPOINTW;
   table_ = init();
   if (table_ == nullptr) return SECURITY_ENTRYPOINTW "() of " + path + " returned NULL";
-  if (table_->AcquireCredentialsHandleW == nullptr || table_->InitializeSecurityContextW == nullptr ||
-      table_->AcceptSecurityContext == nullptr || table_->FreeContextBuffer == nullptr ||
-      table_->DeleteSecurityContext == nullptr || table_->FreeCredentialsHandle == nullptr ||
-      table_->QueryContextAttributesW == nullptr) {
+  if (table_->AcquireCredentialsHandleW == nullptr ||
+      table_->InitializeSecurityContextW == nullptr || table_->AcceptSecurityContext == nullptr ||
+      table_->FreeContextBuffer == nullptr || table_->DeleteSecurityContext == nullptr ||
+      table_->FreeCredentialsHandle == nullptr || table_->QueryContextAttributesW == nullptr) {
     return "the SSPI table of " + path + " lacks a function this command needs";
   }
   return "";

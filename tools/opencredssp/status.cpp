@@ -29,15 +29,15 @@ constexpr std::array kStatuses = {
                "The context data must be renegotiated with the peer.", ""},
     StatusInfo{SEC_E_INSUFFICIENT_MEMORY, "SEC_E_INSUFFICIENT_MEMORY",
                "Not enough memory is available to complete this request.", ""},
-    StatusInfo{SEC_E_INVALID_HANDLE, "SEC_E_INVALID_HANDLE",
-               "The handle specified is invalid.",
+    StatusInfo{SEC_E_INVALID_HANDLE, "SEC_E_INVALID_HANDLE", "The handle specified is invalid.",
                "This is a bug in the caller or the security package; please report it."},
     StatusInfo{SEC_E_UNSUPPORTED_FUNCTION, "SEC_E_UNSUPPORTED_FUNCTION",
                "The function requested is not supported.",
                "The security package does not implement this step or option yet; try another "
                "--package."},
-    StatusInfo{SEC_E_TARGET_UNKNOWN, "SEC_E_TARGET_UNKNOWN", "The specified target is unknown or "
-               "unreachable.", "Check --target (the service principal name, e.g. TERMSRV/host)."},
+    StatusInfo{SEC_E_TARGET_UNKNOWN, "SEC_E_TARGET_UNKNOWN",
+               "The specified target is unknown or unreachable.",
+               "Check --target (the service principal name, e.g. TERMSRV/host)."},
     StatusInfo{SEC_E_INTERNAL_ERROR, "SEC_E_INTERNAL_ERROR",
                "The Local Security Authority cannot be contacted (internal error).",
                "Run with OPENCREDSSP_LOG=debug for the package's log."},
@@ -76,8 +76,8 @@ constexpr std::array kStatuses = {
     StatusInfo{SEC_E_NO_AUTHENTICATING_AUTHORITY, "SEC_E_NO_AUTHENTICATING_AUTHORITY",
                "No authority could be contacted for authentication.",
                "The server does not know the user's domain: check --domain and the --users file."},
-    StatusInfo{SEC_E_BAD_PKGID, "SEC_E_BAD_PKGID", "The requested security package does not "
-               "exist.", ""},
+    StatusInfo{SEC_E_BAD_PKGID, "SEC_E_BAD_PKGID", "The requested security package does not exist.",
+               ""},
     StatusInfo{SEC_E_CONTEXT_EXPIRED, "SEC_E_CONTEXT_EXPIRED",
                "The context has expired and can no longer be used.",
                "The peer closed the TLS channel before authentication completed. FreeRDP servers "
@@ -107,8 +107,8 @@ constexpr std::array kStatuses = {
                "Check that --cert and --key are PEM files of one key pair."},
     StatusInfo{SEC_E_CERT_EXPIRED, "SEC_E_CERT_EXPIRED", "The received certificate has expired.",
                "Renew --cert, or omit --cert/--key to use a fresh self-signed certificate."},
-    StatusInfo{SEC_E_ENCRYPT_FAILURE, "SEC_E_ENCRYPT_FAILURE", "The specified data could not be "
-               "encrypted.", ""},
+    StatusInfo{SEC_E_ENCRYPT_FAILURE, "SEC_E_ENCRYPT_FAILURE",
+               "The specified data could not be encrypted.", ""},
     StatusInfo{SEC_E_DECRYPT_FAILURE, "SEC_E_DECRYPT_FAILURE",
                "The specified data could not be decrypted.",
                "The delegated credentials or pubKeyAuth did not decrypt: usually a wrong "
@@ -150,8 +150,7 @@ constexpr std::array kStatuses = {
                "One or more of the parameters passed to the function was invalid.",
                "This is a bug in the caller or the security package; please report it."},
     StatusInfo{SEC_E_DELEGATION_POLICY, "SEC_E_DELEGATION_POLICY",
-               "The client policy does not allow credential delegation to the target server.",
-               ""},
+               "The client policy does not allow credential delegation to the target server.", ""},
     StatusInfo{SEC_E_POLICY_NLTM_ONLY, "SEC_E_POLICY_NLTM_ONLY",
                "The policy does not allow credential delegation to the target server with NLTM "
                "only authentication.",
@@ -219,7 +218,9 @@ std::string DescribeFailure(std::string_view what, SECURITY_STATUS code) {
   if (s == nullptr) {
     out += hex;
     out += ": an unknown status code.\n";
-    out += "  hint: look the code up in winerror.h; run with OPENCREDSSP_LOG=debug for the package's log.\n";
+    out +=
+        "  hint: look the code up in winerror.h; run with OPENCREDSSP_LOG=debug for the package's "
+        "log.\n";
     return out;
   }
   out += s->name;

@@ -55,9 +55,8 @@ std::string DescribeTls(ByteSpan b) {
       item = "ChangeCipherSpec";
       after_ccs = true;
     } else if (type == 21) {
-      item = len == 2 && off + 7 <= b.size()
-                 ? "Alert(" + std::to_string(At(b, off + 6)) + ")"
-                 : "Alert";
+      item = len == 2 && off + 7 <= b.size() ? "Alert(" + std::to_string(At(b, off + 6)) + ")"
+                                             : "Alert";
     } else if (type == 22 && !after_ccs) {
       item = off + 5 < b.size() ? HandshakeName(At(b, off + 5)) : "handshake";
     } else {
