@@ -23,16 +23,23 @@ SECURITY_STATUS NtlmContextImpl::Step(const StepIn& in, StepOut* out) {
     return SEC_E_INVALID_TOKEN;
   }
   req_flags_ |= in.req_flags;
+  // Applications pass SECBUFFER_CHANNEL_BINDINGS on every call or only on the first one;
+  // remember the latest so the step that needs it sees it either way.
+  StepIn step = in;
+  if (!in.channel_bindings.empty()) {
+    channel_bindings_.assign(in.channel_bindings.begin(), in.channel_bindings.end());
+  }
+  step.channel_bindings = channel_bindings_;
   SECURITY_STATUS s = SEC_E_OUT_OF_SEQUENCE;
   switch (state_) {
     case State::kInitial:
-      s = role_ == Role::kClient ? ClientNegotiate(in, out) : ServerChallenge(in, out);
+      s = role_ == Role::kClient ? ClientNegotiate(step, out) : ServerChallenge(step, out);
       break;
     case State::kNegotiateSent:
-      s = ClientAuthenticate(in, out);
+      s = ClientAuthenticate(step, out);
       break;
     case State::kChallengeSent:
-      s = ServerAuthenticate(in, out);
+      s = ServerAuthenticate(step, out);
       break;
     case State::kDone:
     case State::kFailed:

@@ -159,6 +159,7 @@ class NtlmContextImpl : public NtlmContext {
   std::u16string workstation_;
   std::u16string target_name_;  // client: the SPN asked for; server: MsvAvTargetName received
   ServerNames names_;
+  Bytes channel_bindings_;  // the last SECBUFFER_CHANNEL_BINDINGS seen on any step
   LONGLONG start_time_ = 0;  // FILETIME when the context completed
 };
 

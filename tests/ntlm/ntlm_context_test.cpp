@@ -71,6 +71,7 @@ struct Options {
   std::u16string target = u"TERMSRV/host.example";
   ULONG isc_req = kIscReq;
   ULONG asc_req = kAscReq;
+  bool bindings_on_first_call_only = false;
 };
 
 Peer Handshake(const Options& o) {
@@ -83,6 +84,7 @@ Peer Handshake(const Options& o) {
   StepIn in;
   in.req_flags = o.isc_req;
   in.target_name = o.target;
+  if (o.bindings_on_first_call_only) in.channel_bindings = o.client_cb;
   p.client_status = p.c->Step(in, &out);
   if (p.client_status != SEC_I_CONTINUE_NEEDED) return p;
   p.negotiate = out.token;
@@ -90,6 +92,7 @@ Peer Handshake(const Options& o) {
   StepIn sin;
   sin.token = p.negotiate;
   sin.req_flags = o.asc_req;
+  if (o.bindings_on_first_call_only) sin.channel_bindings = o.server_cb;
   StepOut sout;
   p.server_status = p.s->Step(sin, &sout);
   if (p.server_status != SEC_I_CONTINUE_NEEDED) return p;
@@ -100,7 +103,7 @@ Peer Handshake(const Options& o) {
   cin.token = ch;
   cin.req_flags = o.isc_req;
   cin.target_name = o.target;
-  cin.channel_bindings = o.client_cb;
+  if (!o.bindings_on_first_call_only) cin.channel_bindings = o.client_cb;
   StepOut cout;
   p.client_status = p.c->Step(cin, &cout);
   if (p.client_status != SEC_E_OK) return p;
@@ -109,7 +112,7 @@ Peer Handshake(const Options& o) {
   StepIn ain;
   ain.token = p.authenticate;
   ain.req_flags = o.asc_req;
-  ain.channel_bindings = o.server_cb;
+  if (!o.bindings_on_first_call_only) ain.channel_bindings = o.server_cb;
   StepOut aout;
   p.server_status = p.s->Step(ain, &aout);
   EXPECT_TRUE(aout.token.empty());
@@ -517,6 +520,12 @@ TEST(NtlmHandshake, ChannelBindings) {
   EXPECT_EQ(Handshake(o).server_status, SEC_E_OK);
   o.client_cb = Bindings("tls-server-end-point:abc");
   o.server_cb.clear();  // server without bindings does not check
+  EXPECT_EQ(Handshake(o).server_status, SEC_E_OK);
+  // Bindings given only on the first ISC / ASC call still count.
+  o.bindings_on_first_call_only = true;
+  o.server_cb = Bindings("tls-server-end-point:xyz");
+  EXPECT_EQ(Handshake(o).server_status, SEC_E_BAD_BINDINGS);
+  o.server_cb = Bindings("tls-server-end-point:abc");
   EXPECT_EQ(Handshake(o).server_status, SEC_E_OK);
 }
 
