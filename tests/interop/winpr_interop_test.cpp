@@ -322,15 +322,23 @@ TEST(WinprNegotiate, WinprClientToOurServerSealed) {
   REQUIRE_OURS();
   RunSealed(*Get().winpr, *Get().ours, "Negotiate");
 }
-// Our Negotiate client -> WinPR's Negotiate server: DISABLED until our Negotiate client can
-// speak raw NTLM. Ours sends an SPNEGO NegTokenInit (60 48 06 06 2b 06 01 05 05 02 ...), as
-// Windows does; WinPR 2.11's Negotiate acceptor hands every token to its NTLM package, which
-// refuses it ("NTLM_MESSAGE_HEADER Invalid signature", SEC_E_INVALID_TOKEN on the first ASC), so
-// the fallback our client has for a raw CHALLENGE reply never gets a chance. FreeRDP 2.x servers
-// behave the same. Run them with --gtest_also_run_disabled_tests (docs/interop.md).
-TEST(WinprNegotiate, DISABLED_OurClientToWinprServerSealed) {
+// Our Negotiate client -> WinPR's Negotiate server. By default ours opens with an SPNEGO
+// NegTokenInit (60 48 06 06 2b 06 01 05 05 02 ...), as Windows does; WinPR 2.11's Negotiate
+// acceptor hands every token to its NTLM package, which refuses it ("NTLM_MESSAGE_HEADER Invalid
+// signature", SEC_E_INVALID_TOKEN on the first ASC) without answering, so no automatic fallback
+// is possible. FreeRDP 2.x servers behave the same. OPENCREDSSP_NEGOTIATE_RAW_NTLM=1 (read when
+// our client credential is acquired) makes our client speak bare NTLM as WinPR's own does.
+class RawNtlmClientEnv {
+ public:
+  RawNtlmClientEnv() { setenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM", "1", 1); }
+  ~RawNtlmClientEnv() { unsetenv("OPENCREDSSP_NEGOTIATE_RAW_NTLM"); }
+  RawNtlmClientEnv(const RawNtlmClientEnv&) = delete;
+  RawNtlmClientEnv& operator=(const RawNtlmClientEnv&) = delete;
+};
+TEST(WinprNegotiate, OurClientToWinprServerSealed) {
   REQUIRE_WINPR();
   REQUIRE_OURS();
+  RawNtlmClientEnv raw_ntlm;
   RunSealed(*Get().ours, *Get().winpr, "Negotiate");
 }
 TEST(WinprNegotiate, WinprClientToOurServerSigned) {
@@ -338,9 +346,10 @@ TEST(WinprNegotiate, WinprClientToOurServerSigned) {
   REQUIRE_OURS();
   RunSigned(*Get().winpr, *Get().ours, "Negotiate");
 }
-TEST(WinprNegotiate, DISABLED_OurClientToWinprServerSigned) {
+TEST(WinprNegotiate, OurClientToWinprServerSigned) {
   REQUIRE_WINPR();
   REQUIRE_OURS();
+  RawNtlmClientEnv raw_ntlm;
   RunSigned(*Get().ours, *Get().winpr, "Negotiate");
 }
 TEST(WinprNegotiate, WinprClientWrongPasswordRefusedByOurServer) {
@@ -348,9 +357,10 @@ TEST(WinprNegotiate, WinprClientWrongPasswordRefusedByOurServer) {
   REQUIRE_OURS();
   RunWrongPassword(*Get().winpr, *Get().ours, "Negotiate");
 }
-TEST(WinprNegotiate, DISABLED_OurClientWrongPasswordRefusedByWinprServer) {
+TEST(WinprNegotiate, OurClientWrongPasswordRefusedByWinprServer) {
   REQUIRE_WINPR();
   REQUIRE_OURS();
+  RawNtlmClientEnv raw_ntlm;
   RunWrongPassword(*Get().ours, *Get().winpr, "Negotiate");
 }
 
