@@ -182,6 +182,7 @@ std::string ParseOptions(const std::vector<std::string>& args, Options* out) {
       if (!(e = only(false)).empty() || !(e = value(&out->target)).empty()) return e;
     } else if (name == "--inner") {
       if (!(e = only(false)).empty() || !(e = value(&v)).empty()) return e;
+      out->inner_explicit = true;
       if (v == "ntlm") {
         out->raw_ntlm = true;
       } else if (v == "spnego") {
@@ -283,7 +284,8 @@ client options
                                      client prints the fingerprint it saw and trusts the
                                      certificate only through CredSSP's public-key binding.
   --inner spnego|ntlm                CredSSP: what negoTokens carry (default spnego, as
-                                     Windows); FreeRDP 2 servers (freerdp-shadow-cli) need ntlm
+                                     Windows; if the server refuses SPNEGO itself - FreeRDP 2's
+                                     freerdp-shadow-cli does - the client retries once with ntlm)
   --credssp-version N                CredSSP: the TSRequest version to announce (2..6, default 6;
                                      also a server option)
 

@@ -43,6 +43,7 @@ struct Options {
   std::string target;  // "" = TERMSRV/<host>
   bool no_delegate = false;
   std::string pin_sha256;  // --server-cert-sha256: refuse any other certificate
+  bool inner_explicit = false;       // --inner given: no automatic retry with raw NTLM
   bool raw_ntlm = false;   // --inner ntlm: raw NTLMSSP in negoTokens (FreeRDP 2 servers)
 
   // CredSSP, both sides

@@ -618,7 +618,12 @@ int RunServer(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
 
 // ======================================================================== client
 
-int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* errf) {
+namespace {
+
+// RunClientOnce is one connection. *out_spnego_refused: the server answered our SPNEGO token
+// with an errorCode that is not a logon failure (it could not parse SPNEGO).
+int RunClientOnce(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* errf,
+                  bool* out_spnego_refused) {
   Printer pr{outf, errf, opts.trace, opts.quiet, "client"};
   std::u16string package = U16(opts.package);
 
@@ -805,10 +810,21 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
                         std::string(NtStatusName(nt)).c_str());
           msg += b;
           if (NtStatusName(nt).empty() && !opts.raw_ntlm) {
+            *out_spnego_refused = true;
+            if (!opts.inner_explicit) {
+              char note[200];
+              std::snprintf(note, sizeof note,
+                            "client: the server answered SPNEGO with errorCode 0x%08X, not a "
+                            "logon status (FreeRDP 2 servers speak raw NTLM inside CredSSP); "
+                            "retrying with --inner ntlm",
+                            nt);
+              pr.Info(note);
+              return kExitAuthFailed;
+            }
             msg +=
                 "  hint: that is not a logon-failure status: the server could not process our "
                 "token. FreeRDP 2 servers (freerdp-shadow-cli) accept only raw NTLM inside "
-                "CredSSP: add --inner ntlm.\n";
+                "CredSSP: use --inner ntlm.\n";
           }
         }
       }
@@ -852,6 +868,21 @@ int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* err
   if (opts.package == "CREDSSP") line += opts.no_delegate ? " delegated=no" : " delegated=yes";
   pr.Line(line);
   return kExitOk;
+}
+
+}  // namespace
+
+int RunClient(const Options& opts, const SspiLibrary& lib, FILE* outf, FILE* errf) {
+  bool spnego_refused = false;
+  int rc = RunClientOnce(opts, lib, outf, errf, &spnego_refused);
+  if (rc == kExitOk || !spnego_refused || opts.inner_explicit) return rc;
+  // Raw NTLM inside CredSSP is what FreeRDP 2 sends and what Windows servers also accept; the
+  // NTLM MIC and the pubKeyAuth binding protect it as they protect SPNEGO.
+  Options retry = opts;
+  retry.raw_ntlm = true;
+  retry.inner_explicit = true;
+  bool ignored = false;
+  return RunClientOnce(retry, lib, outf, errf, &ignored);
 }
 
 }  // namespace ocs::cli
