@@ -103,7 +103,7 @@ OCS_CREDSSP_SETTINGS BaseSettings() {
 }
 
 struct ClientIdentity {
-  std::vector<SEC_WCHAR> user, domain, password;
+  std::vector<uint16_t> user, domain, password;
   SEC_WINNT_AUTH_IDENTITY_W id{};
   explicit ClientIdentity(const char* pw = kPassword)
       : user(W(kUser)), domain(W(kDomain)), password(W(pw)) {
@@ -743,6 +743,33 @@ TEST(WireVersions, ServerAtFourMeansEchoEvenFromAVersionSixClient) {
   EXPECT_EQ(c2s[1].pub_key_auth->size(), 16u + 270u);  // the echoed RSA key, not a hash
   EXPECT_EQ(Info(p.client).CredSspVersion, 4u);
   EXPECT_EQ(Info(p.server).CredSspVersion, 4u);
+  ExpectDelegatedPassword(p.server, kDomain, kUser, kPassword);
+}
+
+TEST(WireVersions, FlowBShapeAndSequenceNumbers) {
+  Pair p;
+  OCS_CREDSSP_SETTINGS cs = BaseSettings(), ss = BaseSettings();
+  cs.Flags = OCS_CREDSSP_F_LATE_PUBKEYAUTH;
+  p.Init(cs, ss);
+  std::vector<ocs::credssp::TsRequest> c2s, s2c;
+  MitmResult m = RunMitm(p, LoadPem(0).id, &c2s, &s2c);
+  ASSERT_EQ(m.client, SEC_E_OK);
+  ASSERT_EQ(m.server, SEC_E_OK);
+  // NegTokenInit; AUTHENTICATE (+MIC) alone; pubKeyAuth + nonce; authInfo.
+  ASSERT_EQ(c2s.size(), 4u);
+  ASSERT_EQ(s2c.size(), 3u);
+  EXPECT_FALSE(c2s[1].pub_key_auth.has_value());
+  EXPECT_EQ(c2s[1].nego_tokens.size(), 1u);
+  EXPECT_EQ(s2c[1].nego_tokens.size(), 1u);  // the server's final SPNEGO token alone
+  EXPECT_FALSE(s2c[1].pub_key_auth.has_value());
+  ASSERT_TRUE(c2s[2].pub_key_auth.has_value());
+  EXPECT_TRUE(c2s[2].nego_tokens.empty());
+  EXPECT_TRUE(c2s[2].client_nonce.has_value());
+  EXPECT_EQ(SeqNum(*c2s[2].pub_key_auth), 1u);
+  ASSERT_TRUE(s2c[2].pub_key_auth.has_value());
+  EXPECT_EQ(SeqNum(*s2c[2].pub_key_auth), 1u);
+  ASSERT_TRUE(c2s[3].auth_info.has_value());
+  EXPECT_EQ(SeqNum(*c2s[3].auth_info), 2u);
   ExpectDelegatedPassword(p.server, kDomain, kUser, kPassword);
 }
 
