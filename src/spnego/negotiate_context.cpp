@@ -277,8 +277,10 @@ SECURITY_STATUS NegotiateContext::ServerStart(const StepIn& in, StepOut* out) {
   }
   if (ntlm_index == init.mech_types.size()) {
     // RFC 4178 §4.2.2: no common mechanism -> negState reject. The token goes back so the
-    // peer learns why; the status is SEC_E_INVALID_TOKEN (what Windows returns here is
-    // UNVERIFIED; FreeRDP answers SEC_E_INTERNAL_ERROR, GSS-API GSS_S_BAD_MECH).
+    // peer learns why; the status is SEC_E_INVALID_TOKEN, as sspi-rs returns (ErrorKind::
+    // InvalidToken, "no supported authentication protocols found in mech list", in
+    // src/negotiate/extractors.rs negotiate_mech_type). Windows' own code for this case is
+    // not published; FreeRDP answers SEC_E_INTERNAL_ERROR, GSS-API GSS_S_BAD_MECH.
     NegTokenResp reject;
     reject.neg_state = NegState::kReject;
     out->token = EncodeNegTokenResp(reject);
