@@ -26,7 +26,10 @@ SspiLibrary::~SspiLibrary() {
 
 std::string SspiLibrary::Load(const std::string& path) {
   path_ = path;
-  handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: the provider stays mapped after dlclose, so process-lifetime objects it keeps
+  // (package singletons, OpenSSL contexts) remain reachable at exit instead of looking leaked
+  // to LeakSanitizer, and their code stays symbolizable.
+  handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (handle_ == nullptr) {
     const char* e = dlerror();
     return "cannot load the SSPI library " + path + ": " + (e != nullptr ? e : "?");
