@@ -135,6 +135,26 @@ case $case in
     expect_in "$tmp/client.out" "client -> "
     expect_in "$tmp/client.out" "TLS ClientHello"
     ;;
+  pin)
+    # --server-cert-sha256: the right fingerprint authenticates; any other one stops the client
+    # right after the TLS handshake, before a credential leaves.
+    start_server --show-credentials
+    fp=$(sed -n 's/.*certificate: .* sha256=\([0-9A-F:]*\).*/\1/p' "$tmp/server.out")
+    for _ in $(seq 100); do [[ -n $fp ]] && break; sleep 0.1
+      fp=$(sed -n 's/.*certificate: .* sha256=\([0-9A-F:]*\).*/\1/p' "$tmp/server.out"); done
+    [[ -n $fp ]] || fail "server printed no fingerprint"
+    run_client --server-cert-sha256 "$fp"
+    wait_server
+    [[ $client_rc == 0 && $server_rc == 0 ]] || fail "right pin: client $client_rc server $server_rc"
+    start_server --show-credentials
+    wrong=$(printf '%s' "$fp" | tr '0123456789ABCDEF' '123456789ABCDEF0')
+    run_client --server-cert-sha256 "$wrong"
+    wait_server
+    [[ $client_rc == 1 ]] || fail "wrong pin: client exit $client_rc"
+    expect_in "$tmp/client.err" "nothing was sent"
+    expect_not_in "$tmp/server.out" "delegated credentials:"
+    [[ $server_rc == 1 ]] || fail "wrong pin: server exit $server_rc"
+    ;;
   trickle)
     # Tokens arrive in 1-3 byte fragments through relay.py: rdp/stream readers must hand the
     # package what arrived and call again on SEC_E_INCOMPLETE_MESSAGE.
