@@ -62,7 +62,11 @@ run_ctest() {
   if [[ $rc -ne 0 && $nfail -eq 0 ]]; then nfail=1; fi
   passed=$((passed + total - nfail))
   failed=$((failed + nfail))
-  stages+=("$name: $((total - nfail)) passed, $nfail failed (of $total)$([[ $build_failed == 1 ]] && echo ', BUILD FAILED')")
+  # (No `$( [[ ... ]] && echo ...)` here: under set -e a false test inside the substitution
+  # ends the whole script.)
+  local note=""
+  if [[ $build_failed == 1 ]]; then note=", BUILD FAILED"; fi
+  stages+=("$name: $((total - nfail)) passed, $nfail failed (of $total)$note")
   echo "== $name: $((total - nfail)) passed, $nfail failed (of $total)"
 }
 
