@@ -190,14 +190,14 @@ print("bench: wrote", path)
 PY
 [[ $smoke == 1 ]] && exit 0
 gnuplot <<GP
-set terminal pngcairo size 1000,520 font "sans,10"
+set terminal pngcairo size 1000,520 font "sans,10" noenhanced
 set output "$root/docs/performance.png"
 set title "opencredssp: measured ratio (bars) against the goal (line) - see docs/performance.md"
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set xtics rotate by -30 scale 0
-set yrange [0:*]
+set yrange [0:2.4]
 set grid ytics
 set key top left
 plot "$out/chart.dat" using 3:xtic(2) title "measured" lc rgb "#3b6ea5", \
