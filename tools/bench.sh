@@ -192,7 +192,7 @@ PY
 gnuplot <<GP
 set terminal pngcairo size 1000,520 font "sans,10" noenhanced
 set output "$root/docs/performance.png"
-set title "opencredssp: measured ratio (bars) against the goal (line) - see docs/performance.md"
+set title "opencredssp: measured ratio (bars) against the goal (squares) - see docs/performance.md"
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.6
