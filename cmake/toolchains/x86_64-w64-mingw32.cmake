@@ -68,6 +68,11 @@ if(NOT ocs_in_try_compile AND NOT GSL_INCLUDE_DIR AND EXISTS /usr/include/gsl/sp
   endif()
   set(GSL_INCLUDE_DIR "${ocs_gsl_dir}" CACHE PATH "GSL headers (host copy, header-only)")
 endif()
+# On Linux <gsl/...> is found in /usr/include even by targets that do not link GSL; give every
+# target the same view here.
+if(GSL_INCLUDE_DIR)
+  set(CMAKE_CXX_STANDARD_INCLUDE_DIRECTORIES "${GSL_INCLUDE_DIR}")
+endif()
 
 # Test programs run under Wine (ctest uses this; tools/test.d/50-windows.sh runs them directly).
 # Discover gtest cases when ctest runs, not at build time, so building needs no Wine.
