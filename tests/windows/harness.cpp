@@ -10,6 +10,8 @@
 //      server reads the delegated user/password with QueryContextAttributes(SECPKG_ATTR_CREDS);
 //      then EncryptMessage / DecryptMessage both ways over the TLS channel (stream buffers).
 // Usage: sspi_harness.exe [path\to\opencredssp.dll]
+//        sspi_harness.exe --secur32 path\to\opencredssp.dll   (register it under
+//        SecurityProviders, then run CredSSP through secur32.dll's table)
 // Exit status: 0 all done; 1 a step failed; 77 a package the step needs is not in the DLL
 // (SEC_E_SECPKG_NOT_FOUND / SEC_E_UNSUPPORTED_FUNCTION), which tools/test.d/50-windows.sh
 // reports as incomplete.
@@ -475,9 +477,69 @@ int CredSspStep(const Tables& tables) {
                          "hello from the server");
 }
 
+// --secur32 mode: register the DLL as a user-mode security provider (the SecurityProviders
+// registry value), then use secur32.dll's own table: secur32 must have loaded our DLL and route
+// the CREDSSP package to it (Wine has no CredSSP package of its own).
+int ViaSecur32(const std::wstring& dll) {
+  wchar_t full[MAX_PATH] = {};
+  if (GetFullPathNameW(dll.c_str(), MAX_PATH, full, nullptr) == 0) {
+    Say("FAIL: GetFullPathNameW(%ls)", dll.c_str());
+    return 1;
+  }
+  HKEY key = nullptr;
+  LONG r = RegCreateKeyExW(HKEY_LOCAL_MACHINE,
+                           L"SYSTEM\\CurrentControlSet\\Control\\SecurityProviders", 0, nullptr, 0,
+                           KEY_SET_VALUE, nullptr, &key, nullptr);
+  if (r != ERROR_SUCCESS) {
+    Say("FAIL: RegCreateKeyExW(SecurityProviders) error %ld", r);
+    return 1;
+  }
+  const DWORD bytes = static_cast<DWORD>((wcslen(full) + 1) * sizeof(wchar_t));
+  r = RegSetValueExW(key, L"SecurityProviders", 0, REG_SZ, reinterpret_cast<const BYTE*>(full),
+                     bytes);
+  RegCloseKey(key);
+  if (r != ERROR_SUCCESS) {
+    Say("FAIL: RegSetValueExW(SecurityProviders) error %ld", r);
+    return 1;
+  }
+  Say("HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders: SecurityProviders = %ls", full);
+  HMODULE secur32 = LoadLibraryW(L"secur32.dll");
+  if (secur32 == nullptr) {
+    Say("FAIL: LoadLibraryW(secur32.dll) error %lu", GetLastError());
+    return 1;
+  }
+  auto init_w = reinterpret_cast<INIT_SECURITY_INTERFACE_W>(
+      reinterpret_cast<void*>(GetProcAddress(secur32, "InitSecurityInterfaceW")));
+  auto init_a = reinterpret_cast<INIT_SECURITY_INTERFACE_A>(
+      reinterpret_cast<void*>(GetProcAddress(secur32, "InitSecurityInterfaceA")));
+  Tables t;
+  t.w = init_w != nullptr ? init_w() : nullptr;
+  t.a = init_a != nullptr ? init_a() : nullptr;
+  if (t.w == nullptr || t.a == nullptr) {
+    Say("FAIL: secur32 InitSecurityInterfaceW/A");
+    return 1;
+  }
+  Say("secur32.dll table version %lu", static_cast<unsigned long>(t.w->dwVersion));
+  std::vector<std::string> packages;
+  if (int rc = Enumerate(t, &packages); rc != 0) return rc;
+  bool found = false;
+  for (const std::string& n : packages) found = found || n == "CREDSSP";
+  if (!found) {
+    Say("FAIL: secur32 does not list CREDSSP after registering %ls", full);
+    return 1;
+  }
+  std::string users_file;
+  if (WriteUsersFile(&users_file) != 0) return 1;
+  const int rc = CredSspStep(t);
+  DeleteFileA(users_file.c_str());
+  Say("CredSSP through secur32.dll: %s", rc == 0 ? "OK" : "FAILED");
+  return rc;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
+  if (argc > 2 && std::wstring(argv[1]) == L"--secur32") return ViaSecur32(argv[2]);
   const std::wstring dll = argc > 1 ? argv[1] : L"opencredssp.dll";
   HMODULE mod = nullptr;
   Tables tables;
