@@ -10,6 +10,11 @@ repo=$(cd "$here/../.." && pwd)
 cache_root=${OCS_OPENSSL_MINGW_CACHE:-/var/cache/opencredssp}
 jobs=${OCS_JOBS:-2}
 log() { echo "build-gtest-mingw: $*" >&2; }
+# Not root and no writable /var/cache: fall back to the user's cache directory.
+if ! mkdir -p "$cache_root" 2>/dev/null || [[ ! -w $cache_root ]]; then
+  cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/opencredssp
+  mkdir -p "$cache_root"
+fi
 
 [[ -f /usr/src/googletest/CMakeLists.txt ]] || { log "/usr/src/googletest missing (apt-get install googletest)"; exit 1; }
 version=$(dpkg-query -W -f='${Version}' googletest 2>/dev/null || echo unknown)

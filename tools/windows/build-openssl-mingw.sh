@@ -22,6 +22,11 @@ triple=x86_64-w64-mingw32
 jobs=${OCS_JOBS:-2}
 cache_root=${OCS_OPENSSL_MINGW_CACHE:-/var/cache/opencredssp}
 log() { echo "build-openssl-mingw: $*" >&2; }
+# Not root and no writable /var/cache: fall back to the user's cache directory.
+if ! mkdir -p "$cache_root" 2>/dev/null || [[ ! -w $cache_root ]]; then
+  cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/opencredssp
+  mkdir -p "$cache_root"
+fi
 
 command -v ${triple}-gcc >/dev/null || { log "${triple}-gcc missing (apt-get install g++-mingw-w64-x86-64-posix)"; exit 1; }
 
