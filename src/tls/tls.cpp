@@ -12,6 +12,8 @@
 #include <openssl/x509.h>
 
 #include <array>
+#include <mutex>
+#include <vector>
 
 #include "core/log.h"
 
@@ -50,8 +52,33 @@ std::string BioToString(BIO* bio) {
 // ---- ServerIdentity ---------------------------------------------------------------------
 
 ServerIdentity::~ServerIdentity() {
+  for (const CtxEntry& e : ctxs_) SSL_CTX_free(e.ctx);
   X509_free(cert_);
   EVP_PKEY_free(key_);
+}
+
+SSL_CTX* ServerIdentity::CachedServerCtx(OSSL_LIB_CTX* libctx, int min_version,
+                                         int max_version) const {
+  std::lock_guard<std::mutex> lock(ctx_mu_);
+  for (const CtxEntry& e : ctxs_) {
+    if (e.libctx == libctx && e.min_version == min_version && e.max_version == max_version) {
+      return e.ctx;
+    }
+  }
+  return nullptr;
+}
+
+SSL_CTX* ServerIdentity::SetCachedServerCtx(OSSL_LIB_CTX* libctx, int min_version,
+                                            int max_version, SSL_CTX* ctx) const {
+  std::lock_guard<std::mutex> lock(ctx_mu_);
+  for (const CtxEntry& e : ctxs_) {
+    if (e.libctx == libctx && e.min_version == min_version && e.max_version == max_version) {
+      SSL_CTX_free(ctx);  // another thread built the same one first
+      return e.ctx;
+    }
+  }
+  ctxs_.push_back(CtxEntry{libctx, min_version, max_version, ctx});
+  return ctx;
 }
 
 std::shared_ptr<ServerIdentity> ServerIdentity::FromPem(OSSL_LIB_CTX* libctx, ByteSpan cert_pem,
@@ -214,6 +241,97 @@ RecordScan ScanFirstRecord(ByteSpan in) {
 
 // ---- Connection -------------------------------------------------------------------------
 
+namespace {
+
+// NewCtx builds and configures an SSL_CTX for `config`. Everything set here is the same for every
+// connection with the same (role, libctx, versions, identity), so the result is shared: an
+// SSL_CTX is thread-safe for SSL_new once configured and is never modified afterwards.
+SSL_CTX* NewCtx(bool server, const Config& config, std::string* out_error) {
+  SSL_CTX* ctx = SSL_CTX_new_ex(config.libctx, nullptr,
+                                server ? TLS_server_method() : TLS_client_method());
+  if (ctx == nullptr) {
+    *out_error = "SSL_CTX_new_ex: " + DrainOpenSslErrors();
+    return nullptr;
+  }
+  bool ok = SSL_CTX_set_min_proto_version(ctx, config.min_version) == 1 &&
+            SSL_CTX_set_max_proto_version(ctx, config.max_version) == 1 &&
+            SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) == 1;
+  // MS-CSSP 1.5 / 3.1.5: no session resumption; RDPBCGR: no renegotiation. No tickets (TLS 1.2
+  // extension and TLS 1.3 NewSessionTicket), no server-side cache, no compression.
+  // SSL_OP_CLEANSE_PLAINTEXT: decrypted records (TSCredentials carry passwords) are wiped from
+  // OpenSSL's buffers once read.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_CLEANSE_PLAINTEXT);
+  // An established CredSSP context is mostly idle (one message now and then): free the ~34 KiB
+  // read/write buffers between records instead of keeping them per context.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  if (ok) ok = SSL_CTX_set_num_tickets(ctx, 0) == 1;
+  if (ok && server) {
+    ok = SSL_CTX_use_certificate(ctx, config.identity->cert()) == 1 &&
+         SSL_CTX_use_PrivateKey(ctx, config.identity->key()) == 1 &&
+         SSL_CTX_check_private_key(ctx) == 1;
+  }
+  if (ok && !server) {
+    // MS-CSSP <24> / sspi-abi.md 9.2 ISC_REQ_MANUAL_CRED_VALIDATION: CredSSP does not judge the
+    // server certificate; the application does, through SECPKG_ATTR_REMOTE_CERT_CONTEXT. The
+    // key is bound to the inner authentication by pubKeyAuth.
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  }
+  if (!ok) {
+    *out_error = "TLS setup: " + DrainOpenSslErrors();
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+// SharedCtx returns a new reference to the SSL_CTX for `config`, building it on first use. The
+// server's lives in its ServerIdentity (keyed by libctx and versions, so forced versions still
+// get their own); the client's, which holds no identity, in a process-wide list keyed the same
+// way (a handful of entries, kept until exit like the private OSSL_LIB_CTX).
+SSL_CTX* SharedCtx(bool server, const Config& config, std::string* out_error) {
+  SSL_CTX* ctx = nullptr;
+  if (server) {
+    const ServerIdentity& id = *config.identity;
+    ctx = id.CachedServerCtx(config.libctx, config.min_version, config.max_version);
+    if (ctx == nullptr) {
+      SSL_CTX* fresh = NewCtx(true, config, out_error);
+      if (fresh == nullptr) return nullptr;
+      ctx = id.SetCachedServerCtx(config.libctx, config.min_version, config.max_version, fresh);
+    }
+  } else {
+    struct Entry {
+      OSSL_LIB_CTX* libctx;
+      int min_version;
+      int max_version;
+      SSL_CTX* ctx;
+    };
+    static std::mutex mu;
+    static auto* cache = new std::vector<Entry>();  // never deleted, see above
+    std::lock_guard<std::mutex> lock(mu);
+    for (const Entry& e : *cache) {
+      if (e.libctx == config.libctx && e.min_version == config.min_version &&
+          e.max_version == config.max_version) {
+        ctx = e.ctx;
+        break;
+      }
+    }
+    if (ctx == nullptr) {
+      ctx = NewCtx(false, config, out_error);
+      if (ctx == nullptr) return nullptr;
+      cache->push_back(Entry{config.libctx, config.min_version, config.max_version, ctx});
+    }
+  }
+  if (SSL_CTX_up_ref(ctx) != 1) {
+    *out_error = "SSL_CTX_up_ref failed";
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace
+
 Connection::~Connection() {
   SSL_free(ssl_);  // frees both BIOs
   SSL_CTX_free(ctx_);
@@ -228,34 +346,11 @@ std::unique_ptr<Connection> Connection::Create(Role role, const Config& config,
     *out_error = "server needs a certificate";
     return nullptr;
   }
-  c->ctx_ = SSL_CTX_new_ex(config.libctx, nullptr,
-                           server ? TLS_server_method() : TLS_client_method());
-  if (c->ctx_ == nullptr) {
-    *out_error = "SSL_CTX_new_ex: " + DrainOpenSslErrors();
-    return nullptr;
-  }
+  c->ctx_ = SharedCtx(server, config, out_error);
+  if (c->ctx_ == nullptr) return nullptr;
+  if (server) c->identity_ = config.identity;
   SSL_CTX* ctx = c->ctx_;
-  bool ok = SSL_CTX_set_min_proto_version(ctx, config.min_version) == 1 &&
-            SSL_CTX_set_max_proto_version(ctx, config.max_version) == 1 &&
-            SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) == 1;
-  // MS-CSSP 1.5 / 3.1.5: no session resumption; RDPBCGR: no renegotiation. No tickets (TLS 1.2
-  // extension and TLS 1.3 NewSessionTicket), no server-side cache, no compression.
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  if (ok) ok = SSL_CTX_set_num_tickets(ctx, 0) == 1;
-  if (ok && server) {
-    c->identity_ = config.identity;
-    ok = SSL_CTX_use_certificate(ctx, config.identity->cert()) == 1 &&
-         SSL_CTX_use_PrivateKey(ctx, config.identity->key()) == 1 &&
-         SSL_CTX_check_private_key(ctx) == 1;
-  }
-  if (ok && !server) {
-    // MS-CSSP <24> / sspi-abi.md 9.2 ISC_REQ_MANUAL_CRED_VALIDATION: CredSSP does not judge the
-    // server certificate; the application does, through SECPKG_ATTR_REMOTE_CERT_CONTEXT. The
-    // key is bound to the inner authentication by pubKeyAuth.
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
-  }
+  bool ok = true;
   if (ok) ok = (c->ssl_ = SSL_new(ctx)) != nullptr;
   if (ok) {
     c->in_bio_ = BIO_new(BIO_s_mem());

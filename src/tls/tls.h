@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/types.h"
 
@@ -46,6 +48,15 @@ class ServerIdentity {
   static std::shared_ptr<ServerIdentity> Generate(OSSL_LIB_CTX* libctx, KeyType type,
                                                   const std::string& common_name);
 
+  // CachedServerCtx / SetCachedServerCtx: the configured server SSL_CTX for (libctx, min, max),
+  // built once and shared by every connection with these settings (building one is ~18% of a
+  // bare handshake, docs/performance.md). The identity owns one reference to each.
+  SSL_CTX* CachedServerCtx(OSSL_LIB_CTX* libctx, int min_version, int max_version) const;
+  // Stores `ctx` (takes one reference) unless another thread stored one first; returns the
+  // stored one (caller's `ctx` is then freed).
+  SSL_CTX* SetCachedServerCtx(OSSL_LIB_CTX* libctx, int min_version, int max_version,
+                              SSL_CTX* ctx) const;
+
   X509* cert() const { return cert_; }
   EVP_PKEY* key() const { return key_; }
   // CertDer is the DER encoding of the certificate.
@@ -58,6 +69,14 @@ class ServerIdentity {
   ServerIdentity(X509* cert, EVP_PKEY* key) : cert_(cert), key_(key) {}
   X509* cert_;
   EVP_PKEY* key_;
+  struct CtxEntry {
+    OSSL_LIB_CTX* libctx;
+    int min_version;
+    int max_version;
+    SSL_CTX* ctx;
+  };
+  mutable std::mutex ctx_mu_;
+  mutable std::vector<CtxEntry> ctxs_;  // guarded by ctx_mu_
 };
 
 // SubjectPublicKey returns the contents of the subjectPublicKey BIT STRING of `cert`'s
