@@ -29,6 +29,11 @@ struct Lib {
   EVP_MD* sha256 = nullptr;
   EVP_MAC* hmac = nullptr;
   EVP_CIPHER* rc4 = nullptr;
+  // hmac_md5: an HMAC context with the digest already set (empty key). Setting the digest by
+  // name makes OpenSSL fetch MD5 again on every EVP_MAC_init; a copy of this one carries the
+  // fetched digest and only needs the key. Read-only after construction (EVP_MAC_CTX_dup only
+  // reads its source), so threads share it.
+  EVP_MAC_CTX* hmac_md5 = nullptr;
   std::string error;
 
   Lib() {
@@ -57,6 +62,17 @@ struct Lib {
     if (md4 == nullptr || md5 == nullptr || sha256 == nullptr || hmac == nullptr ||
         rc4 == nullptr) {
       Fail("cannot fetch MD4/MD5/SHA-256/HMAC/RC4 from the private OpenSSL context");
+      return;
+    }
+    char digest[] = "MD5";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    static const unsigned char kEmpty[1] = {0};
+    hmac_md5 = EVP_MAC_CTX_new(hmac);
+    if (hmac_md5 == nullptr || EVP_MAC_init(hmac_md5, kEmpty, 0, params) != 1) {
+      Fail("cannot set up HMAC-MD5 in the private OpenSSL context");
     }
   }
   void Fail(const char* why) {
@@ -125,18 +141,16 @@ bool HmacMd5Parts(Md5Digest* out, ByteSpan key, gsl::span<const ByteSpan> parts)
   out->fill(std::byte{0});
   const Lib& lib = GetLib();
   if (!lib.ok()) return false;
-  EVP_MAC_CTX* c = EVP_MAC_CTX_new(lib.hmac);
-  if (c == nullptr) return false;
-  char digest[] = "MD5";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end(),
-  };
+  EVP_MAC_CTX* c = EVP_MAC_CTX_dup(lib.hmac_md5);
+  if (c == nullptr) {
+    ERR_clear_error();
+    return false;
+  }
   // HMAC accepts an empty key; OpenSSL wants a non-null pointer for it.
   static const unsigned char kEmpty[1] = {0};
   const unsigned char* k =
       key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  bool ok = EVP_MAC_init(c, k, key.size(), params) == 1;
+  bool ok = EVP_MAC_init(c, k, key.size(), nullptr) == 1;  // re-keys; digest stays MD5
   for (ByteSpan p : parts) {
     if (!ok) break;
     if (!p.empty()) ok = EVP_MAC_update(c, reinterpret_cast<const unsigned char*>(p.data()),
