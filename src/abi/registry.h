@@ -1,7 +1,5 @@
-// registry.h - the package registry: which C++ Package serves each PackageId. A package whose
-// module is not linked into this build (OCS_HAVE_NTLM / _NEGOTIATE / _CREDSSP unset) is still
-// listed by EnumerateSecurityPackages but answers SEC_E_UNSUPPORTED_FUNCTION from
-// AcquireCredentialsHandle.
+// registry.h - the package registry: which C++ Package serves each PackageId (the factories
+// NtlmPackage, NegotiatePackage and CredSspPackage of src/core/package.h).
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -13,9 +11,6 @@ namespace ocs::abi {
 
 // GetPackage never returns nullptr. Thread-safe; packages are created on first use.
 Package& GetPackage(PackageId id);
-
-// PackageImplemented says whether `id` has its real module in this build.
-bool PackageImplemented(PackageId id);
 
 // SetPackageForTesting replaces the package serving `id` (nullptr restores the built-in one).
 // Only tests linking the static ocs_abi call this; it is not exported from the shared library.

@@ -15,13 +15,6 @@
 #include "credssp/credssp_context.h"
 #include "crypto/crypto.h"
 
-namespace ocs {
-// Weak: the inner packages live in their own modules; a build without them still links and
-// CredSSP then refuses to create contexts (SEC_E_SECPKG_NOT_FOUND).
-__attribute__((weak)) std::shared_ptr<Package> NtlmPackage();
-__attribute__((weak)) std::shared_ptr<Package> NegotiatePackage();
-}  // namespace ocs
-
 namespace ocs::credssp {
 namespace {
 
@@ -65,10 +58,7 @@ class CredSspPackageImpl final : public Package {
 
 SECURITY_STATUS AcquireInner(bool negotiate, ULONG use, const std::optional<AuthIdentity>& id,
                              CharWidth width, std::shared_ptr<Credential>* out) {
-  auto* factory = negotiate ? &NegotiatePackage : &NtlmPackage;
-  if (factory == nullptr) return SEC_E_SECPKG_NOT_FOUND;
-  std::shared_ptr<Package> pkg = (*factory)();
-  if (pkg == nullptr) return SEC_E_SECPKG_NOT_FOUND;
+  std::shared_ptr<Package> pkg = negotiate ? NegotiatePackage() : NtlmPackage();
   AcquireArgs a;
   a.use = use;
   a.identity = id;
