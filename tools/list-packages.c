@@ -41,11 +41,13 @@ int main(int argc, char** argv) {
   printf("%s: SecurityFunctionTableW version %u, %u packages\n", path, (unsigned)t->dwVersion,
          (unsigned)n);
   printf("%-10s %-10s %3s %6s %8s  %-14s %s\n", "Name", "Caps", "Ver", "RPCID", "MaxToken",
-         "ACH(outbound)", "Comment");
+         "ACH(inbound)", "Comment");
   for (ULONG i = 0; i < n; ++i) {
     CredHandle cred;
     TimeStamp expiry;
-    SECURITY_STATUS ach = t->AcquireCredentialsHandleW(NULL, info[i].Name, SECPKG_CRED_OUTBOUND,
+    /* A server credential with NULL auth data works for every implemented package (default
+       user store, default certificate); a client credential would need a user and password. */
+    SECURITY_STATUS ach = t->AcquireCredentialsHandleW(NULL, info[i].Name, SECPKG_CRED_INBOUND,
                                                        NULL, NULL, NULL, NULL, &cred, &expiry);
     if (ach == SEC_E_OK) t->FreeCredentialsHandle(&cred);
     PrintWide(info[i].Name);
