@@ -125,7 +125,12 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 bool ParseNtHex(std::string_view hex, SecretBytes* out) {
   if (hex.size() != 32) return false;
   Bytes b;
-  if (!util::FromHex(hex, &b)) return false;
+  // util::FromHex skips white space, so 32 characters can hold fewer than 16 bytes
+  // ("636479 5F13...": found by fuzz_store_ntlmuser); an NT hash is exactly 16.
+  if (!util::FromHex(hex, &b) || b.size() != 16) {
+    OPENSSL_cleanse(b.data(), b.size());
+    return false;
+  }
   *out = SecretBytes(ByteSpan(b));
   OPENSSL_cleanse(b.data(), b.size());
   return true;

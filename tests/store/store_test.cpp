@@ -105,6 +105,20 @@ TEST(UserFile, GssNtlmsspFormats) {
   EXPECT_EQ(Hex(h), kSecret123);
 }
 
+TEST(UserFile, HashFieldWithSpacesIsRefused) {
+  // 32 characters that hold only 15 bytes of hex once the spaces are skipped: a line that
+  // fuzz_store_ntlmuser found accepted with a 15-byte "NT hash" (fuzz/corpus regression seed).
+  UserTable t;
+  EXPECT_EQ(ParseUserFile("EXAMPLE\\alice:1000::636479 5F134C456551D5FDB7FFD13E :[U]:\n",
+                          FileFormat::kNtlmUserFile, &t),
+            0u);
+  EXPECT_EQ(ParseUserFile("alice:EXAMPLE::636479 5F134C456551D5FDB7FFD13E :::\n", FileFormat::kSam,
+                          &t),
+            0u);
+  SecretBytes h;
+  EXPECT_FALSE(t.Lookup(u"alice", u"EXAMPLE", &h));
+}
+
 TEST(UserFile, AutoDetect) {
   UserTable a, b;
   EXPECT_EQ(ParseUserFile("EXAMPLE:alice:Secret123\n", FileFormat::kAuto, &a), 1u);
